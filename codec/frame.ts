@@ -1,0 +1,214 @@
+import {
+  Codec,
+  codecName,
+  DEFAULT_MAX_DIMENSION,
+  DEFAULT_MAX_FRAME_BYTES,
+  Flag,
+  HEADER_BYTES,
+  MAGIC,
+  Offset,
+  PREFIX_BYTES,
+  SUPPORTED_CODECS,
+  VERSION,
+  type CodecId,
+} from './format.ts';
+import { FrameError } from './frame-error.ts';
+
+/** The header fields of one frame. */
+export interface FrameHeader {
+  /** Bytes of the whole frame, length prefix included (= 4 + the prefix's value). */
+  byteLength: number;
+  /** Media codec id, one of `Codec`. */
+  codec: CodecId;
+  /** Flag bits, see `Flag`. */
+  flags: number;
+  /** Width in pixels, 1..maxDimension. */
+  width: number;
+  /** Height in pixels, 1..maxDimension. */
+  height: number;
+  /** Sender's frame counter, u32, wraps. */
+  seq: number;
+  /** Peer id of the sender: 0 from senders, stamped in place by the relay. */
+  sourceId: number;
+  /** Capture time on the sender's clock, milliseconds since the Unix epoch (float64, sub-ms). */
+  captureTime: number;
+  /** When the relay forwarded it, on the relay's clock, ms since the Unix epoch; 0 if not relayed. */
+  relayTime: number;
+}
+
+/** A decoded frame. `payload` and `bytes` are views into the input: no copy. */
+export interface Frame extends FrameHeader {
+  /** The media payload (a JPEG file, or width×height×4 BGRA bytes). */
+  payload: Uint8Array;
+  /** The whole frame, prefix included, exactly as received. */
+  bytes: Uint8Array;
+}
+
+/** What `encodeFrame` needs. */
+export interface FrameInit {
+  /** Media codec id: `Codec.jpeg` or `Codec.bgra`. */
+  codec: number;
+  /** Width in pixels, 1..65535. */
+  width: number;
+  /** Height in pixels, 1..65535. */
+  height: number;
+  /** The media payload; copied into the frame. */
+  payload: Uint8Array;
+  /** Frame counter, u32. Default 0. */
+  seq?: number;
+  /** Capture time, ms since the Unix epoch on the sender's clock. Default 0. */
+  captureTime?: number;
+  /** Flag bits. Default `Flag.keyframe`. */
+  flags?: number;
+  /** Source id, u32. Default 0 (senders leave it 0; the relay stamps it). */
+  sourceId?: number;
+  /** Relay time. Default 0. */
+  relayTime?: number;
+}
+
+/** Limits applied when decoding. */
+export interface DecodeOptions {
+  /** Largest whole frame accepted, in bytes. Default `DEFAULT_MAX_FRAME_BYTES` (8 MiB). */
+  maxFrameBytes?: number;
+  /** Largest width or height accepted, in pixels. Default `DEFAULT_MAX_DIMENSION` (4096). */
+  maxDimension?: number;
+}
+
+const U16_MAX = 0xffff;
+const U32_MAX = 0xffffffff;
+
+/** Bytes of the whole frame that `init` encodes to. */
+export function encodedLength(init: Pick<FrameInit, 'payload'>): number {
+  return HEADER_BYTES + init.payload.byteLength;
+}
+
+/** Encodes one frame into a new buffer. Throws `FrameError` (`bad-init`, `bad-payload-size`, `not-jpeg`). */
+export function encodeFrame(init: FrameInit): Uint8Array {
+  const out = new Uint8Array(encodedLength(init));
+  encodeFrameInto(init, out, 0);
+  return out;
+}
+
+/**
+ * Encodes one frame into `target` at `offset` and returns the bytes written. The length is
+ * computed first; writing a different number of bytes is a bug and throws.
+ */
+export function encodeFrameInto(init: FrameInit, target: Uint8Array, offset: number): number {
+  checkInit(init);
+  const length = encodedLength(init);
+  if (!Number.isInteger(offset) || offset < 0 || offset + length > target.byteLength) {
+    throw FrameError.badInit(`target too small [offset:${offset}, needed:${length}, available:${target.byteLength}]`);
+  }
+  const view = new DataView(target.buffer, target.byteOffset + offset, HEADER_BYTES);
+  view.setUint32(Offset.length, length - PREFIX_BYTES, false);
+  view.setUint16(Offset.magic, MAGIC, false);
+  view.setUint8(Offset.version, VERSION);
+  view.setUint8(Offset.codec, init.codec);
+  view.setUint16(Offset.flags, init.flags ?? Flag.keyframe, false);
+  view.setUint16(Offset.width, init.width, false);
+  view.setUint16(Offset.height, init.height, false);
+  view.setUint16(Offset.reserved, 0, false);
+  view.setUint32(Offset.seq, init.seq ?? 0, false);
+  view.setUint32(Offset.sourceId, init.sourceId ?? 0, false);
+  view.setFloat64(Offset.captureTime, init.captureTime ?? 0, false);
+  view.setFloat64(Offset.relayTime, init.relayTime ?? 0, false);
+  target.set(init.payload, offset + HEADER_BYTES);
+  const written = HEADER_BYTES + init.payload.byteLength;
+  if (written !== length) throw new Error(`encodeFrameInto bug: wrote ${written} bytes, computed ${length}`);
+  return written;
+}
+
+/**
+ * Decodes and validates one whole frame (one WebSocket message, one record of a file).
+ * The payload is a zero-copy `subarray` of `bytes`. Throws `FrameError`.
+ */
+export function decodeFrame(bytes: Uint8Array, options?: DecodeOptions): Frame {
+  const header = decodeHeader(bytes, options);
+  const payload = bytes.subarray(HEADER_BYTES, header.byteLength);
+  checkPayload(header.codec, header.width, header.height, payload);
+  return { ...header, payload, bytes };
+}
+
+/**
+ * Validates the header of one whole frame and returns its fields, without looking at the
+ * payload beyond its length. The relay uses `decodeFrame` (payload checks are O(1)); this is
+ * for callers that only need the fields. Throws `FrameError`.
+ */
+export function decodeHeader(bytes: Uint8Array, options?: DecodeOptions): FrameHeader {
+  if (bytes.byteLength < HEADER_BYTES) throw FrameError.tooShort(bytes.byteLength, HEADER_BYTES);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
+  const magic = view.getUint16(Offset.magic, false);
+  if (magic !== MAGIC) throw FrameError.badMagic(magic, MAGIC);
+  const version = view.getUint8(Offset.version);
+  if (version !== VERSION) throw FrameError.badVersion(version, VERSION);
+  const codec = view.getUint8(Offset.codec);
+  if (!SUPPORTED_CODECS.has(codec)) throw FrameError.unknownCodec(codec, codecName(codec));
+  const byteLength = view.getUint32(Offset.length, false) + PREFIX_BYTES;
+  const maxFrameBytes = options?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  if (byteLength > maxFrameBytes) throw FrameError.tooLarge(byteLength, maxFrameBytes);
+  if (byteLength !== bytes.byteLength) {
+    throw FrameError.lengthMismatch(byteLength - PREFIX_BYTES, bytes.byteLength - PREFIX_BYTES);
+  }
+  const width = view.getUint16(Offset.width, false);
+  const height = view.getUint16(Offset.height, false);
+  const maxDimension = options?.maxDimension ?? DEFAULT_MAX_DIMENSION;
+  if (width === 0 || height === 0 || width > maxDimension || height > maxDimension) {
+    throw FrameError.badDimensions(width, height, maxDimension);
+  }
+  return {
+    byteLength,
+    codec: codec as CodecId,
+    flags: view.getUint16(Offset.flags, false),
+    width,
+    height,
+    seq: view.getUint32(Offset.seq, false),
+    sourceId: view.getUint32(Offset.sourceId, false),
+    captureTime: view.getFloat64(Offset.captureTime, false),
+    relayTime: view.getFloat64(Offset.relayTime, false),
+  };
+}
+
+/** Stamps the source id into an encoded frame, in place (the relay does this). */
+export function setSourceId(bytes: Uint8Array, sourceId: number): void {
+  headerView(bytes).setUint32(Offset.sourceId, sourceId, false);
+}
+
+/** Stamps the relay time (ms since the Unix epoch) into an encoded frame, in place. */
+export function setRelayTime(bytes: Uint8Array, relayTime: number): void {
+  headerView(bytes).setFloat64(Offset.relayTime, relayTime, false);
+}
+
+function headerView(bytes: Uint8Array): DataView {
+  if (bytes.byteLength < HEADER_BYTES) throw FrameError.tooShort(bytes.byteLength, HEADER_BYTES);
+  return new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
+}
+
+function checkPayload(codec: number, width: number, height: number, payload: Uint8Array): void {
+  if (codec === Codec.bgra) {
+    const expected = width * height * 4;
+    if (payload.byteLength !== expected) throw FrameError.badPayloadSize('bgra', payload.byteLength, expected);
+  } else if (codec === Codec.jpeg) {
+    if (payload.byteLength < 2 || payload[0] !== 0xff || payload[1] !== 0xd8) {
+      throw FrameError.notJpeg(payload[0] ?? 0, payload[1] ?? 0);
+    }
+  }
+}
+
+function checkInit(init: FrameInit): void {
+  if (!SUPPORTED_CODECS.has(init.codec)) throw FrameError.unknownCodec(init.codec, codecName(init.codec));
+  if (!isUint(init.width, U16_MAX) || !isUint(init.height, U16_MAX) || init.width === 0 || init.height === 0) {
+    throw FrameError.badDimensions(init.width, init.height, U16_MAX);
+  }
+  for (const field of ['seq', 'sourceId'] as const) {
+    const value = init[field];
+    if (value !== undefined && !isUint(value, U32_MAX)) throw FrameError.badInit(`${field} not a u32 [${field}:${value}]`);
+  }
+  if (init.flags !== undefined && !isUint(init.flags, U16_MAX)) {
+    throw FrameError.badInit(`flags not a u16 [flags:${init.flags}]`);
+  }
+  checkPayload(init.codec, init.width, init.height, init.payload);
+}
+
+function isUint(value: number, max: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= max;
+}
