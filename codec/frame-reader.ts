@@ -1,4 +1,5 @@
-import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, Offset, PREFIX_BYTES } from './format.ts';
+import { DEFAULT_MAX_DIMENSION, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, Offset, PREFIX_BYTES } from './format.ts';
+import { readU32 } from './big-endian.ts';
 import { decodeFrame, type DecodeOptions, type Frame } from './frame.ts';
 import { FrameError } from './frame-error.ts';
 
@@ -30,7 +31,7 @@ export class FrameReader {
   constructor(options?: FrameReaderOptions) {
     this.#options = {
       maxFrameBytes: options?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      maxDimension: options?.maxDimension ?? 4096,
+      maxDimension: options?.maxDimension ?? DEFAULT_MAX_DIMENSION,
     };
   }
 
@@ -64,7 +65,6 @@ export class FrameReader {
   #push(chunk: Uint8Array): Frame[] {
     const frames: Frame[] = [];
     const end = chunk.byteLength;
-    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let pos = 0;
     while (pos < end) {
       const partial = this.#partial;
@@ -86,14 +86,14 @@ export class FrameReader {
         this.#prefixFilled += n;
         pos += n;
         if (this.#prefixFilled < PREFIX_BYTES) break;
-        const total = this.#checkedTotal(new DataView(this.#prefix.buffer).getUint32(Offset.length, false));
+        const total = this.#checkedTotal(readU32(this.#prefix, Offset.length));
         this.#prefixFilled = 0;
         this.#partial = new Uint8Array(total);
         this.#partial.set(this.#prefix, 0);
         this.#partialFilled = PREFIX_BYTES;
         continue;
       }
-      const total = this.#checkedTotal(view.getUint32(pos + Offset.length, false));
+      const total = this.#checkedTotal(readU32(chunk, pos + Offset.length));
       if (end - pos >= total) {
         frames.push(decodeFrame(chunk.subarray(pos, pos + total), this.#options));
         pos += total;

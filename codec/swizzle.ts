@@ -3,9 +3,11 @@
  * raw format). Both swap bytes 0 and 2 of every pixel, so the two functions are one
  * operation; they are named apart for readability at call sites.
  *
- * Works in 32-bit lanes when source and destination are 4-byte aligned (the usual case: a
- * fresh `Uint8Array`, `ImageData.data`, or a frame payload at offset 40 of an aligned
- * message); falls back to a byte loop otherwise. `dst` may be `src` (in place).
+ * Works in 32-bit lanes when the destination is 4-byte aligned (the usual case: a fresh
+ * `Uint8Array`, `ImageData.data`, or a frame payload at offset 40 of an aligned message).
+ * An unaligned source (a payload inside a Node Buffer slab) is first copied into the
+ * destination with `set()` (memcpy speed) and swapped there in place; only an unaligned
+ * destination falls back to a byte loop. `dst` may be `src` (in place).
  */
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -30,19 +32,24 @@ function swapRedBlue<T extends Uint8Array | Uint8ClampedArray>(src: Uint8Array |
   if (out.byteLength < length) {
     throw new RangeError(`destination too small [bytes:${out.byteLength}, needed:${length}]`);
   }
-  if (src.byteOffset % 4 === 0 && out.byteOffset % 4 === 0) {
-    const s = new Uint32Array(src.buffer, src.byteOffset, length >>> 2);
-    const d = new Uint32Array(out.buffer, out.byteOffset, length >>> 2);
-    if (LITTLE_ENDIAN) swapLanesLE(s, d);
-    else swapLanesBE(s, d);
-  } else {
+  if (out.byteOffset % 4 !== 0) {
     swapBytes(src, out, length);
+    return out;
   }
+  const d = new Uint32Array(out.buffer, out.byteOffset, length >>> 2);
+  let s = d;
+  if (src.byteOffset % 4 === 0) s = new Uint32Array(src.buffer, src.byteOffset, length >>> 2);
+  else out.set(src, 0);
+  if (LITTLE_ENDIAN) swapLanesLE(s, d);
+  else swapLanesBE(s, d);
   return out;
 }
 
-// Little-endian lane: 0xAABBGGRR (for RGBA) — swap the low byte and byte 2.
-function swapLanesLE(s: Uint32Array, d: Uint32Array): void {
+/**
+ * Little-endian lane: 0xAABBGGRR (for RGBA) — swap the low byte and byte 2.
+ * Exported (not from index.ts) so tests can check both byte orders on any machine.
+ */
+export function swapLanesLE(s: Uint32Array, d: Uint32Array): void {
   const n = s.length;
   for (let i = 0; i < n; i++) {
     const x = s[i]!;
@@ -50,8 +57,8 @@ function swapLanesLE(s: Uint32Array, d: Uint32Array): void {
   }
 }
 
-// Big-endian lane: 0xRRGGBBAA — swap the high byte and byte 1.
-function swapLanesBE(s: Uint32Array, d: Uint32Array): void {
+/** Big-endian lane: 0xRRGGBBAA — swap the high byte and byte 1. Exported for tests, like `swapLanesLE`. */
+export function swapLanesBE(s: Uint32Array, d: Uint32Array): void {
   const n = s.length;
   for (let i = 0; i < n; i++) {
     const x = s[i]!;

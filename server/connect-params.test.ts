@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { parseConnectParams } from './connect-params.ts';
+import { RelayError } from './relay-error.ts';
+import { Room } from './room.ts';
+
+const q = (s: string): URLSearchParams => new URLSearchParams(s);
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof RelayError ? error.code : 'not-a-RelayError';
+  }
+  return undefined;
+}
+
+describe('parseConnectParams', () => {
+  it('accepts a valid request and defaults the mode', () => {
+    expect(parseConnectParams(q('room=team-1&name=Alice'))).toEqual({ room: 'team-1', name: 'Alice', mode: 'jpeg', secret: undefined });
+    expect(parseConnectParams(q('room=r&name=Jean-Luc%20O%27Neil&mode=webrtc&secret=x'))).toEqual({ room: 'r', name: "Jean-Luc O'Neil", mode: 'webrtc', secret: 'x' });
+    expect(parseConnectParams(q('room=r&name=%E7%8E%8B%E5%B0%8F%E6%98%8E')).name).toBe('王小明');
+  });
+
+  it.each([
+    ['name=a', 'bad-room'],
+    ['room=a/b&name=a', 'bad-room'],
+    ['room=a', 'bad-name'],
+    ['room=a&name=%00x', 'bad-name'],
+    ['room=a&name=a%0Ab', 'bad-name'],
+    ['room=a&name=a&mode=JPEG', 'bad-mode'],
+    [`room=a&name=a&secret=${'s'.repeat(257)}`, 'bad-secret'],
+  ])('refuses %s with %s', (query, code) => {
+    expect(codeOf(() => parseConnectParams(q(query)))).toBe(code);
+  });
+});
+
+describe('Room', () => {
+  it('checks the secret set by the first joiner', () => {
+    const open = new Room('open', 8, undefined);
+    expect(open.checkSecret(undefined)).toBe(true);
+    expect(open.checkSecret('anything')).toBe(true);
+    const closed = new Room('closed', 8, 'pässword');
+    expect(closed.hasSecret).toBe(true);
+    expect(closed.checkSecret('pässword')).toBe(true);
+    expect(closed.checkSecret('password')).toBe(false);
+    expect(closed.checkSecret('')).toBe(false);
+    expect(closed.checkSecret(undefined)).toBe(false);
+  });
+
+  it('is full at maxPeers', () => {
+    const room = new Room<{ id: number }>('r', 2, undefined);
+    const a = { id: 1 };
+    room.add(a);
+    room.add({ id: 2 });
+    expect(room.isFull).toBe(true);
+    expect(room.remove(a)).toBe(true);
+    expect(room.remove(a)).toBe(false);
+    expect(room.isFull).toBe(false);
+  });
+});

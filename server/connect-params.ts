@@ -1,0 +1,39 @@
+/**
+ * What a client asks for when it connects: `/ws?room=ROOM&name=NAME[&secret=S][&mode=M]`.
+ * Validated here, before the peer joins anything.
+ */
+import { RelayError } from './relay-error.ts';
+
+/** Room names: 1..64 of A-Z a-z 0-9 _ -. */
+export const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Display names: 1..32 letters, digits, spaces, _ - . ' (Unicode letters too); no leading/trailing space. */
+export const NAME_PATTERN = /^(?! )[\p{L}\p{M}\p{N} _.'-]{1,32}(?<! )$/u;
+/** Modes: 1..16 of a-z 0-9 -. Known: jpeg, bgra, webrtc. */
+export const MODE_PATTERN = /^[a-z0-9-]{1,16}$/;
+/** Mode of a client that does not say. */
+export const DEFAULT_MODE = 'jpeg';
+/** Longest room secret accepted, in characters. */
+export const MAX_SECRET_CHARS = 256;
+
+/** Validated connect parameters. */
+export interface ConnectParams {
+  room: string;
+  name: string;
+  mode: string;
+  /** Room secret, or undefined when none was given (an empty `secret=` counts as none). */
+  secret: string | undefined;
+}
+
+/** Validates the query of a connect URL. Throws `RelayError` (`bad-room`, `bad-name`, `bad-mode`, `bad-secret`). */
+export function parseConnectParams(query: URLSearchParams): ConnectParams {
+  const room = query.get('room');
+  if (room === null || !ROOM_PATTERN.test(room)) throw RelayError.badRoom(room);
+  const rawName = query.get('name');
+  const name = rawName?.normalize('NFC') ?? null;
+  if (name === null || !NAME_PATTERN.test(name)) throw RelayError.badName(rawName);
+  const mode = query.get('mode') ?? DEFAULT_MODE;
+  if (!MODE_PATTERN.test(mode)) throw RelayError.badMode(mode);
+  const secret = query.get('secret') || undefined;
+  if (secret !== undefined && secret.length > MAX_SECRET_CHARS) throw RelayError.badSecret(room);
+  return { room, name, mode, secret };
+}

@@ -1,0 +1,99 @@
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startRelay, type Relay } from '../relay.ts';
+import { attachMedia, type MediaHandle } from './index.ts';
+import { ReceiverBot } from './receiver-bot.ts';
+import { SenderBot } from './sender-bot.ts';
+
+describe('snapshots', () => {
+  let relay: Relay | undefined;
+  let media: MediaHandle | undefined;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+    await media?.close();
+    await relay?.close();
+    media = undefined;
+    relay = undefined;
+  });
+
+  async function streaming(room: string, codec: 'jpeg' | 'bgra', secret?: string): Promise<SenderBot> {
+    const bot = new SenderBot({ url: relay!.url, room, codec, width: 200, height: 150, fps: 10, secret });
+    cleanups.push(() => bot.close());
+    await expect.poll(() => bot.stats.sent, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => bot.peerId, { timeout: 5000 }).toBeDefined();
+    return bot;
+  }
+
+  it('GET …/snapshot.jpg of a BGRA peer is a JPEG of the right dimensions (converted with sharp)', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent' });
+    media = attachMedia(relay, {});
+    const bot = await streaming('snap', 'bgra');
+    const res = await fetch(`${relay.url}/rooms/snap/peers/${bot.peerId}/snapshot.jpg`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    const body = new Uint8Array(await res.arrayBuffer());
+    expect([body[0], body[1]]).toEqual([0xff, 0xd8]);
+    const meta = await sharp(body).metadata();
+    expect(meta).toMatchObject({ format: 'jpeg', width: 200, height: 150 });
+  });
+
+  it('a JPEG peer’s latest frame is returned byte for byte as it was sent', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent' });
+    media = attachMedia(relay, {});
+    const watcher = new ReceiverBot({ url: relay.url, room: 'snapj', name: 'w' });
+    cleanups.push(() => watcher.close());
+    await watcher.ready;
+    const received = new Map<number, Uint8Array>();
+    const bot = new SenderBot({ url: relay.url, room: 'snapj', codec: 'jpeg', width: 200, height: 150, fps: 10 });
+    cleanups.push(() => bot.close());
+    const collector = new ReceiverBot({
+      url: relay.url,
+      room: 'snapj',
+      name: 'c',
+      // A copy: the payload is a view of the message (Buffer#slice would not copy).
+      onFrame: (f) => received.set(f.seq, new Uint8Array(f.payload)),
+    });
+    cleanups.push(() => collector.close());
+    await expect.poll(() => received.size, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    const res = await fetch(`${relay.url}/rooms/snapj/peers/${bot.peerId}/snapshot.jpg`);
+    expect(res.status).toBe(200);
+    const seq = Number(res.headers.get('x-frame-seq'));
+    const body = new Uint8Array(await res.arrayBuffer());
+    await expect.poll(() => received.has(seq), { timeout: 5000 }).toBe(true);
+    expect(body).toEqual(received.get(seq));
+    expect(await sharp(body).metadata()).toMatchObject({ width: 200, height: 150 });
+  });
+
+  it('404 with a JSON error when the peer has no frame', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent' });
+    media = attachMedia(relay, {});
+    const res = await fetch(`${relay.url}/rooms/empty/peers/42/snapshot.jpg`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual({ code: 'no-frame', message: 'no frame from this peer [room:empty, peer:42]' });
+  });
+
+  it('a room with a secret requires it, by query or header', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent' });
+    media = attachMedia(relay, {});
+    const bot = await streaming('locked', 'jpeg', 's3cret');
+    const url = `${relay.url}/rooms/locked/peers/${bot.peerId}/snapshot.jpg`;
+    const denied = await fetch(url);
+    expect(denied.status).toBe(403);
+    expect(await denied.json()).toMatchObject({ code: 'bad-secret' });
+    expect((await fetch(`${url}?secret=wrong`)).status).toBe(403);
+    expect((await fetch(`${url}?secret=s3cret`)).status).toBe(200);
+    expect((await fetch(url, { headers: { 'x-room-secret': 's3cret' } })).status).toBe(200);
+  });
+
+  it('forgets a peer that left', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent' });
+    media = attachMedia(relay, {});
+    const bot = await streaming('gone', 'jpeg');
+    const url = `${relay.url}/rooms/gone/peers/${bot.peerId}/snapshot.jpg`;
+    expect((await fetch(url)).status).toBe(200);
+    await bot.close();
+    await expect.poll(async () => (await fetch(url)).status, { timeout: 5000 }).toBe(404);
+  });
+});

@@ -1,0 +1,125 @@
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Codec, decodeFrame, encodeFrame, type Frame } from '../../codec/index.ts';
+import { startRelay, type Relay } from '../relay.ts';
+import { attachMedia, type MediaHandle } from './index.ts';
+import { ReceiverBot } from './receiver-bot.ts';
+import { SenderBot } from './sender-bot.ts';
+import { Transcoder } from './transcoder.ts';
+
+describe('relay-side transcoding', () => {
+  let relay: Relay | undefined;
+  let media: MediaHandle | undefined;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+    await media?.close();
+    await relay?.close();
+    media = undefined;
+    relay = undefined;
+  });
+
+  function receiver(room: string, name: string, frames: Frame[]): ReceiverBot {
+    const bot = new ReceiverBot({ url: relay!.url, room, name, onFrame: (f) => frames.push({ ...f, payload: new Uint8Array(f.payload) }) });
+    cleanups.push(() => bot.close());
+    return bot;
+  }
+
+  it('BGRA→JPEG for the receiver that asked, while another still gets BGRA', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent' });
+    media = attachMedia(relay, { transcodeQuality: 60 });
+    const thinFrames: Frame[] = [];
+    const fatFrames: Frame[] = [];
+    const thin = receiver('tc', 'thin', thinFrames);
+    const fat = receiver('tc', 'fat', fatFrames);
+    await Promise.all([thin.ready, fat.ready]);
+    const sender = new SenderBot({ url: relay.url, room: 'tc', name: 'raw', codec: 'bgra', width: 160, height: 120, fps: 10 });
+    cleanups.push(() => sender.close());
+    await expect.poll(() => sender.peerId, { timeout: 10_000 }).toBeDefined();
+
+    const ack = thin.nextControl((m) => m['type'] === 'transcoding');
+    thin.sendControl({ type: 'transcode', from: sender.peerId, codec: 'jpeg' });
+    expect(await ack).toEqual({ type: 'transcoding', from: sender.peerId, codec: 'jpeg', quality: 60 });
+    const afterAck = thinFrames.length;
+    const fatBefore = fatFrames.length;
+    await expect.poll(() => thinFrames.length - afterAck, { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+    await expect.poll(() => fatFrames.length - fatBefore, { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+
+    // Everything the thin receiver got after the ack is JPEG of the source's size and identity.
+    const converted = thinFrames.slice(afterAck);
+    for (const frame of converted) {
+      expect(frame.codec).toBe(Codec.jpeg);
+      expect(frame.sourceId).toBe(sender.peerId);
+      expect([frame.width, frame.height]).toEqual([160, 120]);
+      expect(await sharp(frame.payload).metadata()).toMatchObject({ format: 'jpeg', width: 160, height: 120 });
+    }
+    // Same frames (seq, capture time) as the BGRA the other receiver gets.
+    const bySeq = new Map(fatFrames.map((f) => [f.seq, f]));
+    const matched = converted.filter((f) => bySeq.has(f.seq));
+    expect(matched.length).toBeGreaterThan(0);
+    for (const frame of matched) expect(frame.captureTime).toBe(bySeq.get(frame.seq)!.captureTime);
+    expect(fatFrames.every((f) => f.codec === Codec.bgra && f.payload.byteLength === 160 * 120 * 4)).toBe(true);
+    expect(media.stats.transcode.converted).toBeGreaterThanOrEqual(converted.length);
+
+    // 'off' gives the thin receiver raw BGRA again.
+    const off = thin.nextControl((m) => m['type'] === 'transcoding' && m['codec'] === 'off');
+    thin.sendControl({ type: 'transcode', from: sender.peerId, codec: 'off' });
+    await off;
+    const afterOff = thinFrames.length;
+    await expect.poll(() => thinFrames.slice(afterOff).filter((f) => f.codec === Codec.bgra).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+  });
+
+  it('drops, never queues, while the converter is busy with the previous frame', async () => {
+    // The real Transcoder and sharp; the sink records what the relay would be asked to do.
+    const sent: { peerId: number; bytes: Uint8Array }[] = [];
+    const excluded: string[] = [];
+    const transcoder = new Transcoder(
+      {
+        sendFrame: (peerId, bytes) => (sent.push({ peerId, bytes }), true),
+        setSourceExcluded: (receiver, source, on) => void excluded.push(`${receiver}<-${source}:${on}`),
+      },
+      { quality: 50 },
+    );
+    transcoder.subscribe(2, 1);
+    transcoder.subscribe(3, 1);
+    expect(excluded).toEqual(['2<-1:true', '3<-1:true']);
+    const frame = (seq: number): Frame => {
+      const pixels = new Uint8Array(64 * 48 * 4).fill(seq * 10);
+      return decodeFrame(encodeFrame({ codec: Codec.bgra, width: 64, height: 48, payload: pixels, seq, captureTime: 1000 + seq, sourceId: 1 }));
+    };
+    // Three frames arrive while the first is still in sharp: the 2nd and 3rd are dropped.
+    transcoder.onFrame(1, frame(0));
+    transcoder.onFrame(1, frame(1));
+    transcoder.onFrame(1, frame(2));
+    expect(transcoder.stats).toEqual({ converted: 0, dropped: 2, sent: 0 });
+    await expect.poll(() => transcoder.stats.converted).toBe(1);
+    // Once free, the next frame is converted again.
+    transcoder.onFrame(1, frame(3));
+    await expect.poll(() => transcoder.stats.converted).toBe(2);
+    expect(transcoder.stats).toEqual({ converted: 2, dropped: 2, sent: 4 });
+    expect(sent.map((s) => [s.peerId, decodeFrame(s.bytes).seq])).toEqual([[2, 0], [3, 0], [2, 3], [3, 3]]);
+    const out = decodeFrame(sent[0]!.bytes);
+    expect(out).toMatchObject({ codec: Codec.jpeg, width: 64, height: 48, seq: 0, captureTime: 1000, sourceId: 1 });
+    // One JPEG serves both receivers: the same bytes, converted once.
+    expect(sent[1]!.bytes).toBe(sent[0]!.bytes);
+    transcoder.close();
+    expect(excluded.slice(-2)).toEqual(['2<-1:false', '3<-1:false']);
+  });
+
+  it('refuses bad requests with error codes', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent' });
+    media = attachMedia(relay, {});
+    const rx = receiver('bad', 'rx', []);
+    await rx.ready;
+    const ask = async (msg: object): Promise<Record<string, unknown>> => {
+      const error = rx.nextControl((m) => m['type'] === 'error');
+      rx.sendControl(msg);
+      return error;
+    };
+    expect(await ask({ type: 'transcode', from: 999, codec: 'jpeg' })).toMatchObject({ code: 'no-such-peer' });
+    expect(await ask({ type: 'transcode', from: rx.peerId, codec: 'jpeg' })).toMatchObject({ code: 'no-such-peer' });
+    expect(await ask({ type: 'transcode', from: rx.peerId, codec: 'vp8' })).toMatchObject({ code: 'bad-message' });
+    expect(await ask({ type: 'transcode', from: rx.peerId, codec: 'jpeg', quality: 0 })).toMatchObject({ code: 'bad-message' });
+    expect(await ask({ type: 'transcode', codec: 'jpeg' })).toMatchObject({ code: 'bad-message' });
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * The relay's error: refused connections and refused control messages. `code` is stable
+ * (clients and tests rely on it) and is what goes into an `error` control message and, when
+ * the connection is closed, into the close reason. docs/protocol.md lists every code.
+ */
+
+/** WebSocket close codes the relay uses (RFC 6455 §7.4.1). */
+export const CloseCode = {
+  /** The relay is shutting down. */
+  goingAway: 1001,
+  /** Protocol error (not used for frames: see `invalidData`). */
+  protocolError: 1002,
+  /** A binary message is not a valid wire-format frame; reason = the `FrameError` code. */
+  invalidData: 1007,
+  /** Refused by policy: bad room/name/secret, full room, repeated abuse. Reason = a `RelayErrorCode`. */
+  policy: 1008,
+  /** A message over `maxPayload` (sent by `ws` itself). */
+  tooBig: 1009,
+  /** Unexpected relay failure. */
+  internalError: 1011,
+  /** Too many connections on this relay; try again later. */
+  tryAgainLater: 1013,
+} as const;
+
+export type RelayErrorCode =
+  // refusals at connect (the connection is closed)
+  | 'bad-room'
+  | 'bad-name'
+  | 'bad-mode'
+  | 'bad-secret'
+  | 'room-full'
+  | 'server-full'
+  | 'shutting-down'
+  // control messages (the connection stays, unless it keeps misbehaving)
+  | 'bad-json'
+  | 'bad-message'
+  | 'unknown-type'
+  | 'no-such-peer'
+  | 'too-large'
+  | 'rate-limited'
+  | 'handler-failed'
+  // the connection is closed after too many refused control messages
+  | 'abuse';
+
+/** A refusal with a stable `code` and a message with context in brackets. */
+export class RelayError extends Error {
+  override readonly name = 'RelayError';
+  readonly code: RelayErrorCode;
+
+  private constructor(code: RelayErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+
+  static badRoom(room: string | null): RelayError {
+    return new RelayError(
+      'bad-room',
+      `room must be 1..64 characters A-Z a-z 0-9 _ - [room:${clip(room)}]`,
+    );
+  }
+
+  static badName(name: string | null): RelayError {
+    return new RelayError(
+      'bad-name',
+      `name must be 1..32 letters, digits, spaces or _ - . ' without leading/trailing space [name:${clip(name)}]`,
+    );
+  }
+
+  static badMode(mode: string): RelayError {
+    return new RelayError('bad-mode', `mode must be 1..16 characters a-z 0-9 - [mode:${clip(mode)}]`);
+  }
+
+  static badSecret(room: string): RelayError {
+    return new RelayError('bad-secret', `wrong or missing secret for this room [room:${room}]`);
+  }
+
+  static roomFull(room: string, max: number): RelayError {
+    return new RelayError('room-full', `room is full [room:${room}, max:${max}]`);
+  }
+
+  static serverFull(max: number): RelayError {
+    return new RelayError('server-full', `relay has too many connections [max:${max}]`);
+  }
+
+  static shuttingDown(): RelayError {
+    return new RelayError('shutting-down', 'relay is shutting down');
+  }
+
+  static badJson(): RelayError {
+    return new RelayError('bad-json', 'text message is not a JSON object with a string "type"');
+  }
+
+  static badMessage(type: string, reason: string): RelayError {
+    return new RelayError('bad-message', `${reason} [type:${clip(type)}]`);
+  }
+
+  static unknownType(type: string): RelayError {
+    return new RelayError('unknown-type', `unknown control message type [type:${clip(type)}]`);
+  }
+
+  static noSuchPeer(type: string, to: number): RelayError {
+    return new RelayError('no-such-peer', `no such peer in this room [type:${clip(type)}, to:${to}]`);
+  }
+
+  static tooLarge(bytes: number, max: number): RelayError {
+    return new RelayError('too-large', `control message too large [bytes:${bytes}, max:${max}]`);
+  }
+
+  static rateLimited(perSecond: number): RelayError {
+    return new RelayError('rate-limited', `too many control messages [max:${perSecond}/s]`);
+  }
+
+  static handlerFailed(type: string): RelayError {
+    return new RelayError('handler-failed', `the relay failed to handle this message [type:${clip(type)}]`);
+  }
+
+  static abuse(errors: number): RelayError {
+    return new RelayError('abuse', `too many refused control messages [errors:${errors}]`);
+  }
+}
+
+function clip(value: string | null): string {
+  if (value === null) return '(missing)';
+  return value.length > 40 ? `${value.slice(0, 40)}…` : value;
+}

@@ -1,0 +1,142 @@
+/**
+ * A WebSocket client for tests and benches: connects to a relay, records every control
+ * message and frame it receives, and waits for the ones a test expects.
+ */
+import WebSocket from 'ws';
+
+/** Options of `connectClient`. */
+export interface TestClientOptions {
+  /** Room to join. Required. */
+  room: string;
+  /** Display name. Default 'tester'. */
+  name?: string;
+  /** Room secret. Default none. */
+  secret?: string;
+  /** Streaming mode. Default none (the relay's default). */
+  mode?: string;
+  /** Extra ws client options (e.g. `{ autoPong: false }`, `{ headers: { origin } }`). */
+  ws?: WebSocket.ClientOptions;
+  /** Wait for `welcome` before resolving. Default true. */
+  waitWelcome?: boolean;
+  /** Keep received frames in `frames` (else only count them). Default true. */
+  keepFrames?: boolean;
+}
+
+export interface ControlMsg {
+  type: string;
+  [field: string]: unknown;
+}
+
+export interface TestClient {
+  socket: WebSocket;
+  /** Our peer id (from `welcome`), 0 before. */
+  peerId: number;
+  /** Every control message received, in order. */
+  control: ControlMsg[];
+  /** Every binary message received, in order (copies not needed: ws gives fresh buffers). */
+  frames: Buffer[];
+  /** Binary messages received (also when `keepFrames` is false). */
+  frameCount: number;
+  /** The last binary message received. */
+  lastFrame: Buffer | undefined;
+  /** Close code and reason once closed. */
+  closed: Promise<{ code: number; reason: string }>;
+  send(msg: object): void;
+  sendFrame(bytes: Uint8Array): void;
+  /** Resolves with the first control message (already received or future) matching. */
+  waitControl(match: (m: ControlMsg) => boolean, timeoutMs?: number): Promise<ControlMsg>;
+  /** Resolves once at least `n` frames have been received. */
+  waitFrames(n: number, timeoutMs?: number): Promise<Buffer[]>;
+  close(): Promise<void>;
+}
+
+/** `ws://…/ws?room=…` for a relay base URL like `http://127.0.0.1:PORT`. */
+export function wsUrl(base: string, params: Record<string, string | undefined>): string {
+  const url = new URL('/ws', base.replace(/^http/, 'ws'));
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
+  return url.toString();
+}
+
+export async function connectClient(base: string, options: TestClientOptions): Promise<TestClient> {
+  const url = wsUrl(base, { room: options.room, name: options.name ?? 'tester', secret: options.secret, mode: options.mode });
+  const socket = new WebSocket(url, { perMessageDeflate: false, ...options.ws });
+  const waiters = new Set<() => void>();
+  const wake = (): void => {
+    for (const w of [...waiters]) w();
+  };
+  const client: TestClient = {
+    socket,
+    peerId: 0,
+    control: [],
+    frames: [],
+    frameCount: 0,
+    lastFrame: undefined,
+    closed: new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() }))),
+    send: (msg) => socket.send(JSON.stringify(msg)),
+    sendFrame: (bytes) => socket.send(bytes, { binary: true }),
+    waitControl(match, timeoutMs = 5000) {
+      return waitUntil(() => client.control.find(match), timeoutMs, () => `control message not received [seen:${client.control.map((m) => m.type).join(',')}]`);
+    },
+    waitFrames(n, timeoutMs = 5000) {
+      return waitUntil(() => (client.frameCount >= n ? client.frames : undefined), timeoutMs, () => `frames not received [wanted:${n}, got:${client.frameCount}]`);
+    },
+    async close() {
+      if (socket.readyState === WebSocket.CLOSED) return;
+      socket.close();
+      await client.closed;
+    },
+  };
+  function waitUntil<T>(get: () => T | undefined, timeoutMs: number, describe: () => string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const value = get();
+        if (value === undefined) return;
+        cleanup();
+        resolve(value);
+      };
+      const onClose = (): void => {
+        setImmediate(() => {
+          const value = get();
+          cleanup();
+          if (value !== undefined) resolve(value);
+          else reject(new Error(`${describe()}; socket closed`));
+        });
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`${describe()}; timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        socket.off('close', onClose);
+      };
+      waiters.add(check);
+      socket.on('close', onClose);
+      check();
+    });
+  }
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) {
+      client.frameCount++;
+      client.lastFrame = data as Buffer;
+      if (options.keepFrames ?? true) client.frames.push(data as Buffer);
+    } else {
+      const msg = JSON.parse(String(data)) as ControlMsg;
+      if (msg.type === 'welcome') client.peerId = msg['peerId'] as number;
+      client.control.push(msg);
+    }
+    wake();
+  });
+  socket.on('error', () => undefined);
+  if (options.waitWelcome ?? true) {
+    await client.waitControl((m) => m.type === 'welcome');
+  } else {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('close', () => resolve());
+      socket.once('error', reject);
+    });
+  }
+  return client;
+}

@@ -1,0 +1,24 @@
+import { defineConfig } from 'vite';
+
+/**
+ * The web app: root web/, built to dist/web (served by the relay with `staticDir`).
+ * In `npm run dev` (server/dev.ts) the dev server proxies /ws to the relay at
+ * FRAMEWIRE_RELAY_URL (default http://127.0.0.1:8787).
+ */
+const relay = process.env['FRAMEWIRE_RELAY_URL'] ?? 'http://127.0.0.1:8787';
+
+export default defineConfig({
+  root: 'web',
+  publicDir: false,
+  build: {
+    outDir: '../dist/web',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+  },
+  server: {
+    proxy: {
+      '/ws': { target: relay, ws: true, changeOrigin: true },
+    },
+  },
+});

@@ -1,0 +1,54 @@
+/**
+ * `window.framewire`: the app's automation surface (tests, benches, the latency harness).
+ *
+ * - `stats()` → `{ mode, self: { framesSent, bytesSent, fps, skipped, … }, peers: [{ id, name,
+ *   framesPainted, fps, kbps, dropped, latencyMs: { p50, p95 }, … }] }`
+ * - `onPaint((peerId, canvas, header) => …)` → unsubscribe: after each remote picture is painted
+ * - `onSent((canvas, header) => …)` → unsubscribe: after each local frame is handed to the socket
+ * - `state()`, `settings()`, `setSettings(patch)`, `peers()`, `messages()`, `chat(text)`,
+ *   `clock()`, `join({ room, name, secret?, mode })`, `leave()`
+ * The latency harness may add its own fields to this object (`install(api)` in web/harness/).
+ */
+import type { App, PaintListener, SentListener } from './app.ts';
+import type { MediaMode, MediaSettings } from './settings.ts';
+
+export interface FramewireApi {
+  readonly version: 1;
+  stats: App['snapshot'];
+  state: App['state'];
+  settings: () => MediaSettings;
+  setSettings: (patch: Partial<MediaSettings>) => void;
+  peers: App['peers'];
+  messages: App['messages'];
+  chat: (text: string) => boolean;
+  clock: App['clock'];
+  join: (request: { room: string; name: string; secret?: string; mode?: MediaMode }) => Promise<void>;
+  leave: () => void;
+  onPaint: (listener: PaintListener) => () => void;
+  onSent: (listener: SentListener) => () => void;
+  [extension: string]: unknown;
+}
+
+declare global {
+  interface Window {
+    framewire: FramewireApi;
+  }
+}
+
+export function createApi(app: App): FramewireApi {
+  return {
+    version: 1,
+    stats: () => app.snapshot(),
+    state: () => app.state(),
+    settings: () => app.settings(),
+    setSettings: (patch) => app.setSettings(patch),
+    peers: () => app.peers(),
+    messages: () => app.messages(),
+    chat: (text) => app.chat(text),
+    clock: () => app.clock(),
+    join: (request) => app.join({ ...request, mode: request.mode ?? app.settings().mode }),
+    leave: () => app.leave(),
+    onPaint: (listener) => app.events.on('paint', listener),
+    onSent: (listener) => app.events.on('sent', listener),
+  };
+}

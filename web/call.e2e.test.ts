@@ -1,0 +1,149 @@
+/**
+ * The browser client in real Chromium (fake camera playing an ffmpeg test picture) against
+ * a real relay on loopback: frame flow, picture fidelity, latency stats, chat, the grid.
+ */
+import { copyFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Relay } from '../server/relay.ts';
+import {
+  comparePictures,
+  openCall,
+  recordPainted,
+  recordSent,
+  roomName,
+  screenshot,
+  startTestRelay,
+  stats,
+  testCameraFile,
+  waitForPainted,
+  type CallPage,
+} from './test/call-page.ts';
+import { launchChromium, type LaunchedChromium } from './test/chromium.ts';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('browser client', () => {
+  let chrome: LaunchedChromium;
+  let relay: Relay;
+  let pages: CallPage[] = [];
+
+  beforeAll(async () => {
+    const camera = await testCameraFile();
+    chrome = await launchChromium({ args: [`--use-file-for-fake-video-capture=${camera}`] });
+  });
+  afterAll(async () => {
+    await chrome?.close();
+  });
+  beforeEach(async () => {
+    relay = await startTestRelay();
+  });
+  afterEach(async () => {
+    for (const p of pages) await p.close();
+    pages = [];
+    await relay.close();
+  });
+
+  const open = async (options: Parameters<typeof openCall>[2]): Promise<CallPage> => {
+    const page = await openCall(chrome.browser, relay.url, options);
+    pages.push(page);
+    return page;
+  };
+
+  describe.each([
+    { mode: 'jpeg' as const, res: '640x480', fps: 15 },
+    { mode: 'bgra' as const, res: '320x240', fps: 15 },
+  ])('$mode call between two pages', ({ mode, res, fps }) => {
+    it('paints ≥ 90% of the frames sent over 5 s, shows the sender’s picture, and reports a sane latency', async () => {
+      const room = roomName(mode);
+      const alice = await open({ room, name: 'Alice', mode, res, fps, stats: true });
+      await recordSent(alice.page);
+      const bob = await open({ room, name: 'Bob', mode, res, fps, stats: true });
+      await recordPainted(bob.page);
+      const aliceId = await alice.page.evaluate(() => window.framewire.state().peerId);
+      await waitForPainted(bob.page, 'Alice', 10);
+
+      const sent0 = (await stats(alice.page)).self.framesSent;
+      const painted0 = (await stats(bob.page)).peers.find((p) => p.id === aliceId)!.framesPainted;
+      await sleep(5000);
+      const sent1 = (await stats(alice.page)).self.framesSent;
+      const bobStats = await stats(bob.page);
+      const fromAlice = bobStats.peers.find((p) => p.id === aliceId)!;
+      const sent = sent1 - sent0;
+      const painted = fromAlice.framesPainted - painted0;
+      console.log(`[${mode}] sent ${sent}, painted ${painted} (${((100 * painted) / sent).toFixed(1)}%), latency p50 ${fromAlice.latencyMs.p50} ms p95 ${fromAlice.latencyMs.p95} ms`);
+      expect(sent).toBeGreaterThan(20);
+      expect(painted).toBeGreaterThanOrEqual(0.9 * sent);
+
+      // The remote canvas shows Alice's picture: compare frames of the same seq, downscaled.
+      const picture = await comparePictures(alice.page, bob.page, aliceId);
+      console.log(`[${mode}] picture`, picture);
+      expect(picture.compared).toBeGreaterThan(5);
+      expect(picture.brightness).toBeGreaterThan(20);
+      expect(picture.spread).toBeGreaterThan(20);
+      expect(picture.meanDiff).toBeLessThan(12);
+      expect(picture.shiftedDiff).toBeGreaterThan(picture.meanDiff);
+
+      // Stats: both sides report the stream, with a latency that makes sense on loopback.
+      expect(bobStats.mode).toBe(mode);
+      expect(fromAlice).toMatchObject({ name: 'Alice', mode, width: Number(res.split('x')[0]), height: Number(res.split('x')[1]) });
+      expect(fromAlice.fps).toBeGreaterThan(fps / 3);
+      expect(fromAlice.kbps).toBeGreaterThan(0);
+      expect(fromAlice.latencyMs.p50).not.toBeNull();
+      expect(fromAlice.latencyMs.p50!).toBeGreaterThan(-5);
+      expect(fromAlice.latencyMs.p95!).toBeGreaterThanOrEqual(fromAlice.latencyMs.p50!);
+      expect(fromAlice.latencyMs.p95!).toBeLessThan(2000);
+
+      // The overlay is on screen and the remote tile shows a canvas.
+      await expect.poll(() => bob.page.locator('[data-testid=tile-remote] [data-testid=tile-stats]').innerText()).toContain('latency');
+      expect(await bob.page.locator('[data-testid=tile-remote] canvas').count()).toBe(1);
+      await screenshot(bob.page, `call-${mode}`);
+    });
+  });
+
+  it('delivers chat messages to everyone in the room', async () => {
+    const room = roomName('chat');
+    const alice = await open({ room, name: 'Alice' });
+    const bob = await open({ room, name: 'Bob' });
+    await bob.page.waitForFunction(() => window.framewire.peers().length === 2);
+    await alice.page.getByTestId('chat-tab').click();
+    await alice.page.getByTestId('chat-input').fill('Hello from Alice');
+    await alice.page.getByTestId('chat-send').click();
+    await bob.page.getByTestId('chat-tab').click();
+    await expect.poll(() => bob.page.getByTestId('messages').innerText()).toContain('Hello from Alice');
+    const received = await bob.page.evaluate(() => window.framewire.messages());
+    expect(received).toMatchObject([{ name: 'Alice', text: 'Hello from Alice', mine: false }]);
+    // The sender sees its own message (echoed by the relay) as its own.
+    await expect.poll(() => alice.page.evaluate(() => window.framewire.messages().map((m) => m.mine))).toEqual([true]);
+  });
+
+  it('rings a named peer: invite, accept, and both put each other in the spotlight', async () => {
+    const room = roomName('invite');
+    const alice = await open({ room, name: 'Alice' });
+    const bob = await open({ room, name: 'Bob' });
+    await alice.page.waitForFunction(() => window.framewire.peers().length === 2);
+    await alice.page.getByTestId('invite').click();
+    await bob.page.getByTestId('incoming-call').waitFor();
+    expect(await bob.page.getByTestId('incoming-call').innerText()).toContain('Alice is calling you');
+    await bob.page.getByTestId('accept').click();
+    await alice.page.locator('[data-testid=tile-remote].spotlight').waitFor();
+    await bob.page.locator('[data-testid=tile-remote].spotlight').waitFor();
+    await bob.page.getByTestId('hangup').click();
+    await alice.page.locator('[data-testid=tile-remote]:not(.spotlight)').waitFor();
+  });
+
+  it('shows three peers to each other in the grid, each tile painting', async () => {
+    const room = roomName('grid');
+    const names = ['Alice', 'Bob', 'Carol'];
+    const call: CallPage[] = [];
+    for (const name of names) call.push(await open({ room, name, res: '320x240', fps: 10, stats: true }));
+    for (const [i, page] of call.entries()) {
+      for (const other of names.filter((_, j) => j !== i)) await waitForPainted(page.page, other, 5);
+      expect(await page.page.locator('[data-testid=grid] .tile').count()).toBe(3);
+      const tiles = await page.page.locator('[data-testid=tile-remote] .tile-name').allInnerTexts();
+      expect(tiles.sort()).toEqual(names.filter((_, j) => j !== i).sort());
+    }
+    await sleep(1000);
+    const path = await screenshot(call[0]!.page, 'call-three-peers');
+    copyFileSync(path, 'docs/screenshot.png');
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * The latency harness's capture source: a canvas that shows the camera (or synthetic
+ * content when there is none) with a frame-id strip drawn over its top, and remembers when
+ * it drew each id. The same canvas feeds both paths: raw modes read it through the normal
+ * capture → encode pipeline; WebRTC sends `canvas.captureStream()`.
+ *
+ * Two drawing clocks, so neither path waits on a stale picture:
+ * - on demand: the raw pipeline's capture tick calls `captureTime()`, which draws a fresh
+ *   picture right then and returns its instant (like a camera frame arriving on the tick);
+ * - a timer at `fps` for `captureStream()` (WebRTC), paused while on-demand draws arrive.
+ */
+import type { CaptureSource } from '../pipeline/index.ts';
+import { frameIdCells, frameIdLayout, nextFrameId, DEFAULT_STRIP_FRACTION } from './frame-id.ts';
+import { epochNow, type LatencyRecorder } from './latency-recorder.ts';
+
+/** Default width and height of the harness canvas, px. */
+export const DEFAULT_HARNESS_WIDTH = 640;
+export const DEFAULT_HARNESS_HEIGHT = 480;
+/** Default timer draw rate, pictures per second. */
+export const DEFAULT_HARNESS_FPS = 30;
+/** The timer stays paused this long after an on-demand draw, ms. */
+export const ON_DEMAND_HOLD_MS = 1000;
+
+/** Options of `HarnessSource`. */
+export interface HarnessSourceOptions {
+  /** Where capture instants are recorded. Required. */
+  recorder: LatencyRecorder;
+  /** Canvas width, px. Default 640. */
+  width?: number;
+  /** Canvas height, px. Default 480. */
+  height?: number;
+  /** Timer draws per second (the WebRTC path's frame rate), 1..120. Default 30. */
+  fps?: number;
+  /** Camera drawn under the strip; synthetic content when null or not ready. Default null. */
+  camera?: CaptureSource | null;
+  /** Strip height as a fraction of the canvas height. Default 0.1. */
+  stripFraction?: number;
+}
+
+export class HarnessSource implements CaptureSource {
+  readonly kind = 'harness';
+  readonly canvas: HTMLCanvasElement;
+  readonly #ctx: CanvasRenderingContext2D;
+  readonly #recorder: LatencyRecorder;
+  readonly #camera: CaptureSource | null;
+  readonly #stripFraction: number;
+  #fps: number;
+  #stream: MediaStream | null = null;
+  #nextId = 0;
+  #lastCaptureTime: number | undefined;
+  #lastOnDemand = -Infinity;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #nextDue = 0;
+  #frame = 0;
+  #closed = false;
+
+  constructor(options: HarnessSourceOptions) {
+    const width = options.width ?? DEFAULT_HARNESS_WIDTH;
+    const height = options.height ?? DEFAULT_HARNESS_HEIGHT;
+    const fps = options.fps ?? DEFAULT_HARNESS_FPS;
+    if (!(width >= 26 && height >= 10)) throw new TypeError(`harness canvas too small [width:${width}, height:${height}]`);
+    if (!(fps >= 1 && fps <= 120)) throw new TypeError(`harness fps must be in [1, 120] [fps:${fps}]`);
+    this.#recorder = options.recorder;
+    this.#camera = options.camera ?? null;
+    this.#stripFraction = options.stripFraction ?? DEFAULT_STRIP_FRACTION;
+    this.#fps = fps;
+    this.canvas = document.createElement('canvas');
+    this.canvas.width = width;
+    this.canvas.height = height;
+    const ctx = this.canvas.getContext('2d', { alpha: false });
+    if (ctx === null) throw new Error('harness: no 2D canvas context');
+    this.#ctx = ctx;
+    this.draw();
+    this.#nextDue = performance.now();
+    this.#loop();
+  }
+
+  get image(): CanvasImageSource {
+    return this.canvas;
+  }
+
+  get width(): number {
+    return this.canvas.width;
+  }
+
+  get height(): number {
+    return this.canvas.height;
+  }
+
+  get ready(): boolean {
+    return !this.#closed;
+  }
+
+  /** `canvas.captureStream()`: a new frame whenever the canvas is redrawn. Created on first use. */
+  get stream(): MediaStream | null {
+    if (this.#closed) return null;
+    this.#stream ??= this.canvas.captureStream();
+    return this.#stream;
+  }
+
+  /** Draws a fresh picture now and returns its capture instant (ms since the epoch). */
+  captureTime(): number | undefined {
+    if (this.#closed) return this.#lastCaptureTime;
+    this.#lastOnDemand = performance.now();
+    return this.draw();
+  }
+
+  /** Changes the timer's draw rate. */
+  setFps(fps: number): void {
+    if (fps >= 1 && fps <= 120) this.#fps = fps;
+  }
+
+  setEnabled(enabled: boolean): void {
+    this.#camera?.setEnabled?.(enabled);
+  }
+
+  /** Draws the next picture with the next id; returns its capture instant. */
+  draw(): number {
+    const ctx = this.#ctx;
+    const { width, height } = this.canvas;
+    const camera = this.#camera;
+    if (camera !== null && camera.ready !== false && camera.width > 0 && camera.height > 0) {
+      ctx.drawImage(camera.image, 0, 0, width, height);
+    } else {
+      this.#drawSynthetic(width, height);
+    }
+    const id = this.#nextId;
+    this.#nextId = nextFrameId(id);
+    const cells = frameIdCells(id);
+    const rects = frameIdLayout(width, height, { stripFraction: this.#stripFraction });
+    for (let i = 0; i < rects.length; i++) {
+      const rect = rects[i]!;
+      ctx.fillStyle = cells[i] ? '#fff' : '#000';
+      ctx.fillRect(rect.x, rect.y, rect.width, rect.height);
+    }
+    const time = epochNow();
+    this.#lastCaptureTime = time;
+    this.#recorder.recordCapture(id, time);
+    return time;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    for (const track of this.#stream?.getTracks() ?? []) track.stop();
+    this.#stream = null;
+  }
+
+  #loop(): void {
+    if (this.#closed) return;
+    const now = performance.now();
+    const interval = 1000 / this.#fps;
+    if (now + 1 >= this.#nextDue) {
+      this.#nextDue = Math.max(this.#nextDue + interval, now);
+      if (now - this.#lastOnDemand > ON_DEMAND_HOLD_MS) this.draw();
+    }
+    this.#timer = setTimeout(() => this.#loop(), Math.max(0, this.#nextDue - performance.now()));
+  }
+
+  /** Moving content that costs a codec something: a sliding gradient, bars and a ball. */
+  #drawSynthetic(width: number, height: number): void {
+    const ctx = this.#ctx;
+    const t = this.#frame++;
+    const gradient = ctx.createLinearGradient(0, 0, width, height);
+    gradient.addColorStop(0, `hsl(${(t * 2) % 360} 60% 45%)`);
+    gradient.addColorStop(1, `hsl(${(t * 2 + 180) % 360} 60% 35%)`);
+    ctx.fillStyle = gradient;
+    ctx.fillRect(0, 0, width, height);
+    for (let i = 0; i < 8; i++) {
+      ctx.fillStyle = `hsl(${i * 45} 70% ${30 + (i % 3) * 15}%)`;
+      const x = ((t * (i + 1) * 3) % (width + 80)) - 80;
+      ctx.fillRect(x, height * (0.15 + i * 0.1), 80, height * 0.06);
+    }
+    ctx.beginPath();
+    ctx.fillStyle = '#f5d142';
+    ctx.arc(width / 2 + Math.sin(t / 15) * width * 0.3, height / 2 + Math.cos(t / 11) * height * 0.25, height / 10, 0, Math.PI * 2);
+    ctx.fill();
+    ctx.fillStyle = '#fff';
+    ctx.font = `${Math.round(height / 16)}px monospace`;
+    ctx.fillText(`harness ${t}`, 10, height - 12);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Stage 2 (JPEG) — draws the tick into a canvas at the send resolution and compresses it
+ * with the browser's JPEG encoder, then frames the file with codec/.
+ * Two encoder entry points exist; `method` picks one (docs/architecture.md has the measurement):
+ * `OffscreenCanvas.convertToBlob` ('offscreen') and `HTMLCanvasElement.toBlob` ('canvas').
+ */
+import { Codec, encodeFrame } from '../../codec/index.ts';
+import { drawCover } from './capture.ts';
+import type { CaptureTick, EncodedFrame, EncodeParams, FrameEncoder } from './index.ts';
+
+/** Options of `JpegEncoder`. */
+export interface JpegEncoderOptions {
+  /** Which browser API compresses. Default `DEFAULT_JPEG_METHOD` ('offscreen' when available). */
+  method?: 'offscreen' | 'canvas';
+}
+
+export const DEFAULT_JPEG_METHOD: 'offscreen' | 'canvas' = 'offscreen';
+
+export class JpegEncoder implements FrameEncoder {
+  readonly codec = 'jpeg';
+  readonly method: 'offscreen' | 'canvas';
+  #canvas: OffscreenCanvas | HTMLCanvasElement | undefined;
+  #ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | undefined;
+  #closed = false;
+
+  constructor(options: JpegEncoderOptions = {}) {
+    const wanted = options.method ?? DEFAULT_JPEG_METHOD;
+    this.method = wanted === 'offscreen' && typeof OffscreenCanvas === 'function' ? 'offscreen' : 'canvas';
+  }
+
+  async encode(tick: CaptureTick, params: EncodeParams): Promise<EncodedFrame> {
+    if (this.#closed) throw new Error('encoder closed');
+    const started = performance.now();
+    const { canvas, ctx } = this.#surface(params.width, params.height);
+    drawCover(ctx, tick, params.width, params.height);
+    const quality = Math.min(100, Math.max(1, params.quality)) / 100;
+    const blob =
+      canvas instanceof HTMLCanvasElement
+        ? await new Promise<Blob>((resolve, reject) =>
+            canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('toBlob returned null'))), 'image/jpeg', quality),
+          )
+        : await canvas.convertToBlob({ type: 'image/jpeg', quality });
+    const payload = new Uint8Array(await blob.arrayBuffer());
+    const header = { codec: Codec.jpeg, width: params.width, height: params.height, seq: params.seq, captureTime: params.captureTime };
+    const bytes = encodeFrame({ ...header, payload });
+    return { bytes, header, canvas, encodeMs: performance.now() - started };
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#canvas = undefined;
+    this.#ctx = undefined;
+  }
+
+  #surface(width: number, height: number): {
+    canvas: OffscreenCanvas | HTMLCanvasElement;
+    ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D;
+  } {
+    if (this.#canvas === undefined || this.#ctx === undefined) {
+      this.#canvas = this.method === 'offscreen' ? new OffscreenCanvas(width, height) : document.createElement('canvas');
+      const ctx = this.#canvas.getContext('2d', { alpha: false }) as OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
+      if (ctx === null) throw new Error('2D canvas context unavailable');
+      this.#ctx = ctx;
+    }
+    if (this.#canvas.width !== width) this.#canvas.width = width;
+    if (this.#canvas.height !== height) this.#canvas.height = height;
+    return { canvas: this.#canvas, ctx: this.#ctx };
+  }
+}

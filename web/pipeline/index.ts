@@ -1,0 +1,246 @@
+/**
+ * The framewire browser pipeline — every stage's interface, documented in one place.
+ *
+ *   capture ──▶ encode ──▶ transport ══ relay ══▶ transport ──▶ decode ──▶ paint
+ *   capture.ts  encode-jpeg.ts   transport.ts          transport.ts  decode.ts   paint.ts
+ *               encode-bgra.ts
+ *
+ * 1. **Capture** (`capture.ts`): a `CaptureSource` (the camera's `<video>`, or any canvas —
+ *    the latency harness substitutes one) is sampled by `Capture` at the chosen fps; each
+ *    sample is a `CaptureTick`: the picture and its capture instant (local wall clock).
+ * 2. **Encode** (`encode-jpeg.ts`, `encode-bgra.ts`): a `FrameEncoder` draws the tick at the
+ *    send resolution and returns an `EncodedFrame` — the complete wire-format v1 bytes
+ *    (codec/), ready for one WebSocket binary message.
+ * 3. **Transport** (`transport.ts`): `Connection` — one WebSocket to the relay carrying
+ *    JSON control messages and binary frames, with ping/pong clock sync and reconnect.
+ *    `sendFrame` refuses (→ the sender skips the capture) while the previous frame is still
+ *    buffered: latest wins, nothing queues.
+ * 4. **Decode** (`decode.ts`): `FrameDecoder`, one per remote source, holds at most ONE
+ *    waiting frame: a newer frame replaces a waiting older one (counted as a receiver drop)
+ *    and decodes run one at a time, so nothing is painted late. Output: a `DecodedImage`.
+ * 5. **Paint** (`paint.ts`): a `Painter` owns the tile's `<canvas>` and draws a
+ *    `DecodedImage` (2D canvas, or WebGL with the BGRA→RGBA swizzle in the shader).
+ *
+ * Swapping a stage means touching one place: the media mode is chosen in
+ * `web/app/media-mode.ts` (raw frames via `web/app/raw-media.ts`, or WebRTC via
+ * `web/webrtc/`), both behind the `MediaTransport` interface below.
+ */
+import type { FrameHeader } from '../../codec/index.ts';
+
+// ── 1. capture ───────────────────────────────────────────────────────────────
+
+/** Something that has a current picture: the camera, or a canvas the harness draws. */
+export interface CaptureSource {
+  /** 'camera', 'harness', … (shown in stats and logs). */
+  readonly kind: string;
+  /** The current picture, drawn with `drawImage`. */
+  readonly image: CanvasImageSource;
+  /** Natural width of the picture, px (0 while not ready). */
+  readonly width: number;
+  /** Natural height of the picture, px (0 while not ready). */
+  readonly height: number;
+  /** The camera stream, if the source has one (WebRTC mode sends its track). */
+  readonly stream: MediaStream | null;
+  /** False while there is no picture yet (ticks are skipped). Default: ready. */
+  readonly ready?: boolean;
+  /**
+   * The capture instant of the current picture, LOCAL wall clock, ms since the Unix epoch
+   * (`performance.timeOrigin + performance.now()`). Omitted/undefined → the tick's time.
+   * The harness implements this to report when it drew the picture it is showing.
+   */
+  captureTime?(): number | undefined;
+  /** Turns the picture on/off (camera on/off) without releasing the device. */
+  setEnabled?(enabled: boolean): void;
+  /** Releases the device. Safe to call twice. */
+  close(): void;
+}
+
+/** One sample of a source, handed from capture to encode. */
+export interface CaptureTick {
+  image: CanvasImageSource;
+  /** Source picture size, px. */
+  width: number;
+  height: number;
+  /** Capture instant, LOCAL wall clock, ms since the Unix epoch. */
+  captureTime: number;
+}
+
+/** Stable codes of `CaptureError`. */
+export type CaptureErrorCode = 'denied' | 'not-found' | 'in-use' | 'unsupported' | 'failed';
+
+/** Why the camera could not be opened; `message` is written for the person in front of it. */
+export class CaptureError extends Error {
+  readonly code: CaptureErrorCode;
+
+  private constructor(code: CaptureErrorCode, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'CaptureError';
+    this.code = code;
+  }
+
+  static denied(cause?: unknown): CaptureError {
+    return new CaptureError(
+      'denied',
+      'Camera access was denied. Allow the camera for this site (the camera icon in the address bar) and try again.',
+      cause,
+    );
+  }
+
+  static notFound(cause?: unknown): CaptureError {
+    return new CaptureError('not-found', 'No camera was found. Connect a camera and try again.', cause);
+  }
+
+  static inUse(cause?: unknown): CaptureError {
+    return new CaptureError('in-use', 'The camera is in use by another application or could not be started.', cause);
+  }
+
+  static unsupported(): CaptureError {
+    return new CaptureError(
+      'unsupported',
+      'This browser cannot access a camera here. Open the page over https:// or http://localhost.',
+    );
+  }
+
+  static failed(cause?: unknown): CaptureError {
+    const detail = cause instanceof Error ? ` [${cause.name}: ${cause.message}]` : '';
+    return new CaptureError('failed', `The camera could not be opened${detail}.`, cause);
+  }
+
+  /** Maps a `getUserMedia` rejection (a `DOMException`) to a `CaptureError`. */
+  static fromMediaError(error: unknown): CaptureError {
+    const name = error instanceof Error ? error.name : '';
+    switch (name) {
+      case 'NotAllowedError':
+      case 'SecurityError':
+      case 'PermissionDeniedError':
+        return CaptureError.denied(error);
+      case 'NotFoundError':
+      case 'DevicesNotFoundError':
+      case 'OverconstrainedError':
+        return CaptureError.notFound(error);
+      case 'NotReadableError':
+      case 'TrackStartError':
+      case 'AbortError':
+        return CaptureError.inUse(error);
+      default:
+        return CaptureError.failed(error);
+    }
+  }
+}
+
+// ── 2. encode ────────────────────────────────────────────────────────────────
+
+/** What an encoder needs besides the picture. */
+export interface EncodeParams {
+  /** Send resolution, px (the picture is cover-cropped to it). */
+  width: number;
+  height: number;
+  /** JPEG quality 1..100 (ignored by BGRA). */
+  quality: number;
+  /** Frame counter written into the header. */
+  seq: number;
+  /** Capture instant written into the header: SERVER clock, ms since the epoch. */
+  captureTime: number;
+}
+
+/** A frame ready to send. */
+export interface EncodedFrame {
+  /** The whole wire-format v1 frame (prefix + header + payload). */
+  bytes: Uint8Array;
+  /** Its header fields. */
+  header: Pick<FrameHeader, 'codec' | 'width' | 'height' | 'seq' | 'captureTime'>;
+  /** The canvas the picture was drawn into at send resolution (valid until the next encode). */
+  canvas: HTMLCanvasElement | OffscreenCanvas;
+  /** Time spent encoding, ms. */
+  encodeMs: number;
+}
+
+/** Stage 2: picture → wire bytes. One encode at a time per encoder (the caller awaits). */
+export interface FrameEncoder {
+  readonly codec: 'jpeg' | 'bgra';
+  encode(tick: CaptureTick, params: EncodeParams): Promise<EncodedFrame>;
+  close(): void;
+}
+
+// ── 4. decode ────────────────────────────────────────────────────────────────
+
+/** A decoded picture, in the form the painter can use fastest. */
+export type DecodedImage =
+  /** JPEG via `createImageBitmap` (the painter closes it). */
+  | { kind: 'bitmap'; bitmap: ImageBitmap; width: number; height: number }
+  /** BGRA swizzled to RGBA on the CPU (`bgraToRgba` into `ImageData`). */
+  | { kind: 'imagedata'; data: ImageData; width: number; height: number }
+  /** BGRA as received, for a painter that swizzles on the GPU. */
+  | { kind: 'bgra'; pixels: Uint8Array; width: number; height: number };
+
+// ── 5. paint ─────────────────────────────────────────────────────────────────
+
+/** Stage 5: draws decoded pictures into its canvas. */
+export interface Painter {
+  readonly canvas: HTMLCanvasElement;
+  /** 'canvas2d' or 'webgl'. */
+  readonly kind: string;
+  /** Whether it wants BGRA decoded to ImageData ('imagedata') or left raw ('bgra'). */
+  readonly bgraInput: 'imagedata' | 'bgra';
+  paint(image: DecodedImage): void;
+  close(): void;
+}
+
+// ── the media transport seam (raw frames or WebRTC) ─────────────────────────
+
+/** A remote participant as the media layer sees it. */
+export interface RemotePeer {
+  id: number;
+  name: string;
+  /** What the peer streams: 'jpeg' | 'bgra' | 'webrtc' | other. */
+  mode: string;
+}
+
+/** What the app hands a media transport (raw or WebRTC). */
+export interface MediaContext {
+  /** Our peer id (from `welcome`). */
+  readonly selfId: number;
+  /** The control/frames connection: `sendControl({type:'signal', to, data})`, `on('control', …)`, `on('frame', …)`. */
+  readonly connection: import('./transport.ts').Connection;
+  /** The local picture (camera or harness canvas); `source.stream` is the camera `MediaStream`. */
+  readonly source: CaptureSource;
+  /** The current send settings. */
+  settings(): import('../app/settings.ts').MediaSettings;
+  /** ICE servers from the relay's `welcome`. */
+  readonly iceServers: RTCIceServer[];
+  /** Shows `element` (a `<canvas>` or `<video>`) as peer `peerId`'s picture in its tile. */
+  showMedia(peerId: number, element: HTMLCanvasElement | HTMLVideoElement): void;
+  /** Counters behind the overlays and `window.framewire.stats()`. */
+  readonly stats: import('../stats/call-stats.ts').CallStats;
+  /** Call after a remote picture was painted: runs the paint hooks `(peerId, canvas, header)`. */
+  painted(peerId: number, canvas: HTMLCanvasElement | HTMLVideoElement, header: FrameHeader): void;
+  /** Call after a local frame was sent: runs the send hooks `(canvas, header)`. */
+  sent(canvas: HTMLCanvasElement | OffscreenCanvas, header: EncodedFrame['header']): void;
+}
+
+/** Sends the local picture and shows remote ones. Implementations: raw frames, WebRTC. */
+export interface MediaTransport {
+  /** 'raw' or 'webrtc'. */
+  readonly kind: string;
+  /** Begins sending and receiving (peers already in the room are passed in). */
+  start(peers: RemotePeer[]): void;
+  peerJoined(peer: RemotePeer): void;
+  peerLeft(peerId: number): void;
+  /** Settings changed (resolution, fps, quality, codec within the mode, camera on/off). */
+  updateSettings(settings: import('../app/settings.ts').MediaSettings): void;
+  /** Stops everything. Safe to call twice. */
+  close(): void;
+}
+
+/** The module web/webrtc/index.ts exports (loaded only in mode=webrtc). */
+export interface WebRtcModule {
+  createMediaTransport(context: MediaContext): MediaTransport;
+}
+
+/** The module web/harness/index.ts exports (loaded only with `source=harness`). */
+export interface HarnessModule {
+  /** Builds the substitute capture source (it may draw over `camera`, which may be null when denied). */
+  createCaptureSource(camera: CaptureSource | null, settings: import('../app/settings.ts').MediaSettings): Promise<CaptureSource> | CaptureSource;
+  /** Called once with `window.framewire` so the harness can add its hooks. */
+  install?(api: Record<string, unknown>): void;
+}

@@ -1,0 +1,64 @@
+/**
+ * Reconnect: the relay restarts mid-call on the same port; both pages show the outage,
+ * reconnect by themselves (backoff with jitter), rejoin the room and frames flow again.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Relay } from '../server/relay.ts';
+import { openCall, roomName, startTestRelay, stats, waitForPainted, type CallPage } from './test/call-page.ts';
+import { launchChromium, type LaunchedChromium } from './test/chromium.ts';
+
+describe('browser client', () => {
+  describe('relay restart', () => {
+    let chrome: LaunchedChromium;
+    let relay: Relay | undefined;
+    let pages: CallPage[] = [];
+
+    beforeAll(async () => {
+      chrome = await launchChromium();
+    });
+    afterAll(async () => {
+      await chrome?.close();
+    });
+    afterEach(async () => {
+      for (const p of pages) await p.close();
+      pages = [];
+      await relay?.close();
+    });
+
+    it('reconnects both pages to the restarted relay and frames flow again', async () => {
+      relay = await startTestRelay();
+      const port = relay.port;
+      const room = roomName('restart');
+      const alice = await openCall(chrome.browser, relay.url, { room, name: 'Alice', fps: 15 });
+      const bob = await openCall(chrome.browser, relay.url, { room, name: 'Bob', fps: 15 });
+      pages.push(alice, bob);
+      await waitForPainted(bob.page, 'Alice', 10);
+      await waitForPainted(alice.page, 'Bob', 10);
+
+      await relay.close();
+      relay = undefined;
+      for (const p of [alice, bob]) {
+        await p.page.waitForFunction(() => window.framewire.state().connection === 'reconnecting');
+        await p.page.getByTestId('banner').filter({ hasText: 'reconnecting' }).waitFor();
+      }
+      expect(await alice.page.getByTestId('status').innerText()).toContain('Reconnecting');
+
+      relay = await startTestRelay({ port });
+      for (const p of [alice, bob]) {
+        await p.page.waitForFunction(() => window.framewire.state().connection === 'open', null, { timeout: 30_000 });
+      }
+      // A new session on each page (the new relay process hands out ids afresh).
+      const after0 = await Promise.all([alice, bob].map((p) => p.page.evaluate(() => window.framewire.state())));
+      expect(after0.map((s) => s.sessions)).toEqual([2, 2]);
+      const aliceId = after0[0]!.peerId;
+      await waitForPainted(bob.page, 'Alice', 10);
+      await waitForPainted(alice.page, 'Bob', 10);
+      const after = await stats(bob.page);
+      expect(after.peers).toHaveLength(1);
+      expect(after.peers[0]).toMatchObject({ id: aliceId, name: 'Alice' });
+      expect(await bob.page.getByTestId('banner').isHidden()).toBe(true);
+      expect(await bob.page.getByTestId('status').innerText()).toContain('Connected');
+      expect(await bob.page.locator('[data-testid=grid] .tile').count()).toBe(2);
+    });
+  });
+});

@@ -1,0 +1,262 @@
+/**
+ * The call's counters: what this client sent, and per remote peer what arrived, what was
+ * painted, what was dropped and how late. Rates and latency percentiles are over a sliding
+ * window (`DEFAULT_WINDOW_MS`, 5 s). `snapshot()` is what `window.framewire.stats()` returns
+ * and what the tile overlays show.
+ *
+ * Drops are counted where they happen: `skipped` (sender: a capture not sent because the
+ * previous frame had not left the socket, or the encoder was still busy), `relayDropped`
+ * (the relay's latest-wins queue towards us, from its `stats` reply), `receiverDropped`
+ * (a frame replaced by a newer one before it was decoded, or a decode error).
+ */
+import { SlidingWindow, DEFAULT_WINDOW_MS } from './sliding-window.ts';
+
+/** `window.framewire.stats().self`. */
+export interface SelfStatsSnapshot {
+  framesSent: number;
+  bytesSent: number;
+  /** Frames sent per second over the window. */
+  fps: number;
+  /** Kilobits sent per second over the window. */
+  kbps: number;
+  /** Captures not sent (socket still busy or encoder still running). */
+  skipped: number;
+  /** Encode time, ms: median over the window (null before the first frame). */
+  encodeMs: number | null;
+  /** Size of the last frame sent, bytes, and its resolution. */
+  frameBytes: number;
+  width: number;
+  height: number;
+}
+
+/** One entry of `window.framewire.stats().peers`. */
+export interface PeerStatsSnapshot {
+  id: number;
+  name: string;
+  /** What the peer streams ('jpeg', 'bgra', 'webrtc', …). */
+  mode: string;
+  framesReceived: number;
+  framesPainted: number;
+  /** Frames painted per second over the window. */
+  fps: number;
+  /** Frames received per second over the window. */
+  fpsReceived: number;
+  /** Kilobits received per second over the window. */
+  kbps: number;
+  /** receiverDropped + relayDropped. */
+  dropped: number;
+  receiverDropped: number;
+  relayDropped: number;
+  /** Size of the last frame received, bytes, and its resolution. */
+  frameBytes: number;
+  width: number;
+  height: number;
+  /** Capture → paint latency percentiles over the window, ms (null before the first sample). */
+  latencyMs: { p50: number | null; p95: number | null };
+  /** Decode time, ms: median over the window. */
+  decodeMs: number | null;
+  /** Local time of the last painted frame (performance.now() ms), or null. */
+  lastPaintAt: number | null;
+  /** WebRTC mode only: the receiver's getStats() figures over the last poll (web/webrtc/), else null. */
+  webrtc: WebRtcPeerFigures | null;
+}
+
+/** getStats() figures of one WebRTC peer; null where the browser reports nothing yet. */
+export interface WebRtcPeerFigures {
+  fps: number | null;
+  kbps: number | null;
+  jitterBufferDelayMs: number | null;
+  decodeMs: number | null;
+  rttMs: number | null;
+}
+
+/** `window.framewire.stats()`. */
+export interface StatsSnapshot {
+  mode: string;
+  self: SelfStatsSnapshot;
+  peers: PeerStatsSnapshot[];
+}
+
+/** Options of `CallStats`. */
+export interface CallStatsOptions {
+  /** Window of rates and percentiles, ms. Default `DEFAULT_WINDOW_MS` (5000). */
+  windowMs?: number;
+  /** Clock for the windows, ms. Default `performance.now`. */
+  now?: () => number;
+}
+
+/** Counters of one remote peer. */
+export class PeerStats {
+  readonly id: number;
+  name: string;
+  mode: string;
+  framesReceived = 0;
+  framesPainted = 0;
+  receiverDropped = 0;
+  relayDropped = 0;
+  frameBytes = 0;
+  width = 0;
+  height = 0;
+  lastPaintAt: number | null = null;
+  /** Set by the WebRTC transport after each getStats() poll. */
+  webrtc: WebRtcPeerFigures | null = null;
+  readonly #received: SlidingWindow;
+  readonly #painted: SlidingWindow;
+  readonly #latency: SlidingWindow;
+  readonly #decode: SlidingWindow;
+  readonly #now: () => number;
+
+  constructor(id: number, name: string, mode: string, windowMs: number, now: () => number) {
+    this.id = id;
+    this.name = name;
+    this.mode = mode;
+    this.#now = now;
+    this.#received = new SlidingWindow({ windowMs });
+    this.#painted = new SlidingWindow({ windowMs });
+    this.#latency = new SlidingWindow({ windowMs });
+    this.#decode = new SlidingWindow({ windowMs });
+  }
+
+  /** A frame of `bytes` (whole frame) at `width`×`height` arrived. */
+  received(bytes: number, width: number, height: number): void {
+    this.framesReceived++;
+    this.frameBytes = bytes;
+    this.width = width;
+    this.height = height;
+    this.#received.add(bytes, this.#now());
+  }
+
+  /** A frame was painted; `latencyMs` capture→paint (null if unknown), `decodeMs` if measured. */
+  painted(latencyMs: number | null, decodeMs?: number): void {
+    const now = this.#now();
+    this.framesPainted++;
+    this.lastPaintAt = now;
+    this.#painted.add(1, now);
+    if (latencyMs !== null && Number.isFinite(latencyMs)) this.#latency.add(latencyMs, now);
+    if (decodeMs !== undefined) this.#decode.add(decodeMs, now);
+  }
+
+  /** A frame was dropped at this receiver. */
+  dropped(): void {
+    this.receiverDropped++;
+  }
+
+  snapshot(): PeerStatsSnapshot {
+    const now = this.#now();
+    return {
+      id: this.id,
+      name: this.name,
+      mode: this.mode,
+      framesReceived: this.framesReceived,
+      framesPainted: this.framesPainted,
+      fps: round(this.#painted.rate(now), 1),
+      fpsReceived: round(this.#received.rate(now), 1),
+      kbps: round((this.#received.rate(now, true) * 8) / 1000, 0),
+      dropped: this.receiverDropped + this.relayDropped,
+      receiverDropped: this.receiverDropped,
+      relayDropped: this.relayDropped,
+      frameBytes: this.frameBytes,
+      width: this.width,
+      height: this.height,
+      latencyMs: { p50: roundOrNull(this.#latency.percentile(50, now)), p95: roundOrNull(this.#latency.percentile(95, now)) },
+      decodeMs: roundOrNull(this.#decode.percentile(50, now)),
+      lastPaintAt: this.lastPaintAt,
+      webrtc: this.webrtc,
+    };
+  }
+}
+
+export class CallStats {
+  /** The local media mode ('jpeg', 'bgra', 'webrtc'). */
+  mode = 'jpeg';
+  framesSent = 0;
+  bytesSent = 0;
+  skipped = 0;
+  frameBytes = 0;
+  width = 0;
+  height = 0;
+  readonly #windowMs: number;
+  readonly #now: () => number;
+  readonly #sent: SlidingWindow;
+  readonly #encode: SlidingWindow;
+  readonly #peers = new Map<number, PeerStats>();
+
+  constructor(options: CallStatsOptions = {}) {
+    this.#windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
+    this.#now = options.now ?? (() => performance.now());
+    this.#sent = new SlidingWindow({ windowMs: this.#windowMs });
+    this.#encode = new SlidingWindow({ windowMs: this.#windowMs });
+  }
+
+  /** A frame of `bytes` was handed to the socket. */
+  sent(bytes: number, width: number, height: number, encodeMs?: number): void {
+    const now = this.#now();
+    this.framesSent++;
+    this.bytesSent += bytes;
+    this.frameBytes = bytes;
+    this.width = width;
+    this.height = height;
+    this.#sent.add(bytes, now);
+    if (encodeMs !== undefined) this.#encode.add(encodeMs, now);
+  }
+
+  /** A capture was skipped (latest wins). */
+  skip(): void {
+    this.skipped++;
+  }
+
+  /** The counters of peer `id` (created on first use). */
+  peer(id: number, name = `peer ${id}`, mode = ''): PeerStats {
+    let stats = this.#peers.get(id);
+    if (stats === undefined) {
+      stats = new PeerStats(id, name, mode, this.#windowMs, this.#now);
+      this.#peers.set(id, stats);
+    }
+    return stats;
+  }
+
+  hasPeer(id: number): boolean {
+    return this.#peers.has(id);
+  }
+
+  removePeer(id: number): void {
+    this.#peers.delete(id);
+  }
+
+  /** Forgets every peer (a new session after reconnecting has new peer ids). Sent counters stay. */
+  clearPeers(): void {
+    this.#peers.clear();
+  }
+
+  snapshotSelf(): SelfStatsSnapshot {
+    const now = this.#now();
+    return {
+      framesSent: this.framesSent,
+      bytesSent: this.bytesSent,
+      fps: round(this.#sent.rate(now), 1),
+      kbps: round((this.#sent.rate(now, true) * 8) / 1000, 0),
+      skipped: this.skipped,
+      encodeMs: roundOrNull(this.#encode.percentile(50, now)),
+      frameBytes: this.frameBytes,
+      width: this.width,
+      height: this.height,
+    };
+  }
+
+  snapshot(): StatsSnapshot {
+    return {
+      mode: this.mode,
+      self: this.snapshotSelf(),
+      peers: [...this.#peers.values()].map((p) => p.snapshot()),
+    };
+  }
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+function roundOrNull(value: number | null): number | null {
+  return value === null ? null : round(value, 1);
+}

@@ -1,0 +1,43 @@
+/** Formats the stats snapshots as the rows of a tile's overlay. */
+import type { PeerStatsSnapshot, SelfStatsSnapshot } from './call-stats.ts';
+
+function ms(value: number | null): string {
+  return value === null ? '–' : `${value.toFixed(value < 10 ? 1 : 0)} ms`;
+}
+
+function bytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(2)} MB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} kB`;
+  return `${n} B`;
+}
+
+function kbps(n: number): string {
+  return n >= 10_000 ? `${(n / 1000).toFixed(1)} Mbps` : `${n} kbps`;
+}
+
+/** Rows for a remote tile. */
+export function peerRows(p: PeerStatsSnapshot): [string, string][] {
+  return [
+    ['fps recv / paint', `${p.fpsReceived.toFixed(1)} / ${p.fps.toFixed(1)}`],
+    ['bitrate', kbps(p.kbps)],
+    ['frame', p.width > 0 ? `${p.width}×${p.height} · ${bytes(p.frameBytes)}` : '–'],
+    ['latency p50 / p95', `${ms(p.latencyMs.p50)} / ${ms(p.latencyMs.p95)}`],
+    ['decode', ms(p.decodeMs)],
+    ['drops relay / here', `${p.relayDropped} / ${p.receiverDropped}`],
+    ['painted', String(p.framesPainted)],
+  ];
+}
+
+/** Rows for the local tile. */
+export function selfRows(s: SelfStatsSnapshot, mode: string, rttMs: number | null, offsetMs: number): [string, string][] {
+  return [
+    ['mode', mode],
+    ['fps sent', s.fps.toFixed(1)],
+    ['bitrate', kbps(s.kbps)],
+    ['frame', s.width > 0 ? `${s.width}×${s.height} · ${bytes(s.frameBytes)}` : '–'],
+    ['encode', ms(s.encodeMs)],
+    ['skipped (busy)', String(s.skipped)],
+    ['sent', String(s.framesSent)],
+    ['rtt / clock offset', `${ms(rttMs)} / ${offsetMs.toFixed(1)} ms`],
+  ];
+}

@@ -1,0 +1,116 @@
+/** The call screen: header (room, invite link, connection status), the tile grid, the control bar and the side panel. */
+import type { ConnectionState, StateInfo } from '../pipeline/transport.ts';
+import { ControlBar, type ControlBarOptions } from './controls.ts';
+import { h, icon, ICONS } from './dom.ts';
+import { SidePanel, type SidePanelOptions } from './side-panel.ts';
+import { Tile } from './tile.ts';
+
+/** Options of `CallView`. */
+export interface CallViewOptions {
+  room: string;
+  inviteLink: string;
+  controls: ControlBarOptions;
+  panel: SidePanelOptions;
+  onCopyLink: () => void;
+}
+
+export class CallView {
+  readonly element: HTMLElement;
+  readonly controls: ControlBar;
+  readonly panel: SidePanel;
+  readonly #grid: HTMLElement;
+  readonly #status: HTMLElement;
+  readonly #banner: HTMLElement;
+  readonly #tiles = new Map<number, Tile>();
+
+  constructor(options: CallViewOptions) {
+    this.controls = new ControlBar({ ...options.controls, onTogglePanel: () => this.panel.toggle() });
+    this.panel = new SidePanel(options.panel);
+    this.#grid = h('div', { class: 'grid', 'data-testid': 'grid' });
+    this.#status = h('span', { class: 'status-pill', 'data-testid': 'status', 'data-state': 'connecting' }, 'Connecting…');
+    this.#banner = h('div', { class: 'banner', hidden: true, 'data-testid': 'banner' });
+    this.element = h(
+      'div',
+      { class: 'call' },
+      h(
+        'header',
+        { class: 'call-header' },
+        h('div', { class: 'brand' }, h('div', { class: 'brand-mark' }, 'fw')),
+        h('div', { class: 'room-name' }, options.room, h('small', {}, 'room')),
+        h('div', { class: 'spacer' }),
+        this.#status,
+        h('button', { class: 'btn small ghost', onclick: options.onCopyLink, title: options.inviteLink }, icon(ICONS.link), h('span', { class: 'label' }, 'Copy invite link')),
+      ),
+      h('main', { class: 'stage' }, this.#banner, this.#grid),
+      this.controls.element,
+      this.panel.element,
+    );
+  }
+
+  /** The tile of peer `id` (0 = self), created on first use. */
+  tile(id: number, name: string, mode: string): Tile {
+    let tile = this.#tiles.get(id);
+    if (tile === undefined) {
+      tile = new Tile(id, name, mode);
+      this.#tiles.set(id, tile);
+      if (id === 0) this.#grid.prepend(tile.element);
+      else this.#grid.append(tile.element);
+      this.#layout();
+    }
+    return tile;
+  }
+
+  findTile(id: number): Tile | undefined {
+    return this.#tiles.get(id);
+  }
+
+  tiles(): Tile[] {
+    return [...this.#tiles.values()];
+  }
+
+  removeTile(id: number): void {
+    this.#tiles.get(id)?.remove();
+    this.#tiles.delete(id);
+    this.#layout();
+  }
+
+  /** Removes every remote tile (a new session after reconnecting). */
+  clearRemoteTiles(): void {
+    for (const id of [...this.#tiles.keys()]) if (id !== 0) this.removeTile(id);
+  }
+
+  setConnection(state: ConnectionState, info: StateInfo, detail = ''): void {
+    this.#status.dataset['state'] = state;
+    const text: Record<ConnectionState, string> = {
+      connecting: 'Connecting…',
+      open: detail ? `Connected · ${detail}` : 'Connected',
+      reconnecting: 'Reconnecting…',
+      closed: 'Disconnected',
+      failed: 'Connection refused',
+    };
+    this.#status.textContent = text[state];
+    if (state === 'reconnecting') {
+      const wait = info.delayMs !== undefined ? ` in ${(info.delayMs / 1000).toFixed(1)} s` : '';
+      this.showBanner(`Connection lost — reconnecting${wait} (attempt ${info.attempt ?? 1})`);
+    } else if (state === 'failed') {
+      this.showBanner(`The relay refused the connection${info.reason ? `: ${info.reason}` : ''}.`, true);
+    } else if (state === 'open') {
+      this.showBanner(null);
+    }
+  }
+
+  showBanner(text: string | null, bad = false): void {
+    this.#banner.hidden = text === null;
+    this.#banner.textContent = text ?? '';
+    this.#banner.classList.toggle('bad', bad);
+  }
+
+  /** Columns and rows so that every tile gets the largest 4:3 area in the stage. */
+  #layout(): void {
+    const n = Math.max(1, this.#tiles.size);
+    const cols = n === 1 ? 1 : n <= 4 ? 2 : 3;
+    this.#grid.dataset['count'] = String(n);
+    this.#grid.style.setProperty('--cols', String(cols));
+    this.#grid.style.setProperty('--rows', String(Math.ceil(n / cols)));
+  }
+}

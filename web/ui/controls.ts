@@ -1,0 +1,123 @@
+/** The control bar: camera on/off, codec, resolution, frame rate, JPEG quality, stats, side panel, leave. */
+import { MAX_FPS, MIN_FPS, RESOLUTIONS, type MediaMode, type MediaSettings } from '../app/settings.ts';
+import { h, icon, ICONS } from './dom.ts';
+
+/** Callbacks of `ControlBar`. */
+export interface ControlBarOptions {
+  settings: MediaSettings;
+  modes: readonly MediaMode[];
+  onChange: (patch: Partial<MediaSettings>) => void;
+  onToggleStats: (on: boolean) => void;
+  onTogglePanel: () => void;
+  onLeave: () => void;
+  statsOn: boolean;
+}
+
+const MODE_LABELS: Record<MediaMode, string> = { jpeg: 'JPEG', bgra: 'BGRA', webrtc: 'WebRTC' };
+
+export class ControlBar {
+  readonly element: HTMLElement;
+  readonly #camera: HTMLButtonElement;
+  readonly #mode: HTMLSelectElement;
+  readonly #res: HTMLSelectElement;
+  readonly #fps: HTMLInputElement;
+  readonly #fpsOut: HTMLOutputElement;
+  readonly #quality: HTMLInputElement;
+  readonly #qualityOut: HTMLOutputElement;
+  readonly #qualityControl: HTMLElement;
+  readonly #stats: HTMLButtonElement;
+
+  constructor(options: ControlBarOptions) {
+    const s = options.settings;
+    this.#camera = h('button', {
+      class: 'round',
+      title: 'Turn camera off',
+      'aria-label': 'Camera',
+      'data-testid': 'toggle-camera',
+      onclick: () => options.onChange({ cameraOn: this.#camera.classList.contains('off') }),
+    });
+    this.#mode = h(
+      'select',
+      { id: 'ctl-mode', 'data-testid': 'codec', onchange: () => options.onChange({ mode: this.#mode.value as MediaMode }) },
+      ...options.modes.map((m) => h('option', { value: m }, MODE_LABELS[m])),
+    );
+    this.#res = h(
+      'select',
+      {
+        id: 'ctl-res',
+        'data-testid': 'resolution',
+        onchange: () => {
+          const [width, height] = this.#res.value.split('x').map(Number) as [number, number];
+          options.onChange({ width, height });
+        },
+      },
+      ...RESOLUTIONS.map((r) => h('option', { value: `${r.width}x${r.height}` }, `${r.width}×${r.height}`)),
+    );
+    this.#fpsOut = h('output', {});
+    this.#fps = h('input', {
+      id: 'ctl-fps',
+      type: 'range',
+      min: MIN_FPS,
+      max: MAX_FPS,
+      step: 1,
+      'data-testid': 'fps',
+      oninput: () => (this.#fpsOut.value = this.#fps.value),
+      onchange: () => options.onChange({ fps: Number(this.#fps.value) }),
+    });
+    this.#qualityOut = h('output', {});
+    this.#quality = h('input', {
+      id: 'ctl-q',
+      type: 'range',
+      min: 10,
+      max: 100,
+      step: 5,
+      'data-testid': 'quality',
+      oninput: () => (this.#qualityOut.value = this.#quality.value),
+      onchange: () => options.onChange({ quality: Number(this.#quality.value) }),
+    });
+    this.#qualityControl = h('div', { class: 'control' }, h('label', { for: 'ctl-q' }, 'Quality'), this.#quality, this.#qualityOut);
+    this.#stats = h('button', {
+      class: 'round',
+      title: 'Show statistics',
+      'aria-label': 'Statistics',
+      'aria-pressed': String(options.statsOn),
+      'data-testid': 'toggle-stats',
+      onclick: () => {
+        const on = this.#stats.getAttribute('aria-pressed') !== 'true';
+        this.#stats.setAttribute('aria-pressed', String(on));
+        options.onToggleStats(on);
+      },
+    }, icon(ICONS.stats));
+    this.element = h(
+      'footer',
+      { class: 'controls' },
+      this.#camera,
+      h('div', { class: 'control' }, h('label', { for: 'ctl-mode' }, 'Codec'), this.#mode),
+      h('div', { class: 'control' }, h('label', { for: 'ctl-res' }, 'Size'), this.#res),
+      h('div', { class: 'control' }, h('label', { for: 'ctl-fps' }, 'FPS'), this.#fps, this.#fpsOut),
+      this.#qualityControl,
+      this.#stats,
+      h('button', { class: 'round', title: 'People and chat', 'aria-label': 'People and chat', onclick: options.onTogglePanel }, icon(ICONS.chat)),
+      h('button', { class: 'round leave', title: 'Leave call', 'aria-label': 'Leave', 'data-testid': 'leave', onclick: options.onLeave }, icon(ICONS.leave)),
+    );
+    this.update(s);
+  }
+
+  /** Reflects `settings` in the controls. */
+  update(settings: MediaSettings): void {
+    this.#camera.replaceChildren(icon(settings.cameraOn ? ICONS.camera : ICONS.cameraOff));
+    this.#camera.classList.toggle('off', !settings.cameraOn);
+    this.#camera.title = settings.cameraOn ? 'Turn camera off' : 'Turn camera on';
+    this.#mode.value = settings.mode;
+    this.#res.value = `${settings.width}x${settings.height}`;
+    if (this.#res.value === '') {
+      this.#res.append(h('option', { value: `${settings.width}x${settings.height}` }, `${settings.width}×${settings.height}`));
+      this.#res.value = `${settings.width}x${settings.height}`;
+    }
+    this.#fps.value = String(settings.fps);
+    this.#fpsOut.value = String(settings.fps);
+    this.#quality.value = String(settings.quality);
+    this.#qualityOut.value = String(settings.quality);
+    this.#qualityControl.hidden = settings.mode !== 'jpeg';
+  }
+}

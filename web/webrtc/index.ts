@@ -1,0 +1,18 @@
+/**
+ * WebRTC mode (`mode=webrtc`), loaded on demand by web/app/media-mode.ts. Implements the
+ * `WebRtcModule` seam of web/pipeline/index.ts.
+ */
+import type { MediaContext, MediaTransport } from '../pipeline/index.ts';
+import { WebRtcMedia } from './webrtc-media.ts';
+
+export { WebRtcMedia, type WebRtcMediaOptions } from './webrtc-media.ts';
+export { WebRtcSession, type WebRtcSessionOptions, type WebRtcSessionEvents } from './webrtc-session.ts';
+export { PeerLink, type PeerLinkOptions, type SignalData } from './peer-link.ts';
+export { summarizeStats, type WebRtcStats } from './webrtc-stats.ts';
+export { parseIceServers, IceServerError, type IceServer } from './ice-servers.ts';
+export { modeMismatchNotice, modesCompatible } from './mode-notice.ts';
+
+/** The `WebRtcModule` entry point: WebRTC as the app's media transport. */
+export function createMediaTransport(context: MediaContext): MediaTransport {
+  return new WebRtcMedia(context);
+}

@@ -1,0 +1,159 @@
+/**
+ * One RTCPeerConnection to one remote peer, negotiated with the "perfect negotiation"
+ * pattern (MDN): both sides may offer at any time; on glare the *impolite* side ignores the
+ * incoming offer and the *polite* side rolls back its own (implicitly, via
+ * `setRemoteDescription`) and answers. Which side is polite is decided by peer id
+ * (`WebRtcSession`: the higher id is polite), so glare can never deadlock.
+ *
+ * Signaling is abstract: outgoing `{ description }` / `{ candidate }` objects go to
+ * `options.signal`; incoming ones come in through `handleSignal`. The session carries them
+ * as relay `signal` messages.
+ */
+import { Emitter } from '../emitter.ts';
+
+/** What travels in a relay `signal` message's `data`. */
+export type SignalData = { description: RTCSessionDescriptionInit } | { candidate: RTCIceCandidateInit | null };
+
+/** Events of a `PeerLink`. */
+export type PeerLinkEvents = {
+  /** The remote peer's media stream (fired when its first track arrives). */
+  stream: [MediaStream];
+  /** The connection state changed. */
+  state: [RTCPeerConnectionState];
+  /** A negotiation step failed (signaling keeps going; the link may recover via ICE restart). */
+  error: [Error];
+};
+
+/** Options of `PeerLink`. */
+export interface PeerLinkOptions {
+  /** Polite peers yield on glare. Required. */
+  polite: boolean;
+  /** Sends signaling data to the remote peer. Required. */
+  signal: (data: SignalData) => void;
+  /** ICE servers (STUN/TURN). Default [] (host candidates only). */
+  iceServers?: RTCIceServer[];
+  /** Local stream whose tracks are sent. Default none (receive only). */
+  stream?: MediaStream;
+  /**
+   * Receiver jitter-buffer target in ms (`RTCRtpReceiver.jitterBufferTarget`), where the
+   * browser supports it. Default undefined: the browser's adaptive default.
+   */
+  jitterBufferTargetMs?: number;
+}
+
+export class PeerLink extends Emitter<PeerLinkEvents> {
+  readonly pc: RTCPeerConnection;
+  readonly #polite: boolean;
+  readonly #signal: (data: SignalData) => void;
+  readonly #jitterBufferTargetMs: number | undefined;
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #closed = false;
+  #remoteStream: MediaStream | undefined;
+
+  constructor(options: PeerLinkOptions) {
+    super();
+    if (typeof options.signal !== 'function') throw new TypeError('PeerLink needs a signal function');
+    this.#polite = options.polite;
+    this.#signal = options.signal;
+    this.#jitterBufferTargetMs = options.jitterBufferTargetMs;
+    this.pc = new RTCPeerConnection({ iceServers: options.iceServers ?? [] });
+    this.pc.onnegotiationneeded = () => void this.#negotiate();
+    this.pc.onicecandidate = ({ candidate }) => this.#send({ candidate: candidate ? candidate.toJSON() : null });
+    this.pc.oniceconnectionstatechange = () => {
+      if (this.pc.iceConnectionState === 'failed') this.pc.restartIce();
+    };
+    this.pc.onconnectionstatechange = () => this.emit('state', this.pc.connectionState);
+    this.pc.ontrack = ({ track, streams, receiver }) => {
+      if (this.#jitterBufferTargetMs !== undefined && 'jitterBufferTarget' in receiver) {
+        (receiver as RTCRtpReceiver & { jitterBufferTarget: number | null }).jitterBufferTarget = this.#jitterBufferTargetMs;
+      }
+      const stream = streams[0] ?? this.#remoteStream ?? new MediaStream();
+      if (!stream.getTracks().includes(track)) stream.addTrack(track);
+      if (this.#remoteStream !== stream) {
+        this.#remoteStream = stream;
+        this.emit('stream', stream);
+      }
+    };
+    if (options.stream) for (const track of options.stream.getTracks()) this.pc.addTrack(track, options.stream);
+  }
+
+  /** True when this side yields on glare. */
+  get polite(): boolean {
+    return this.#polite;
+  }
+
+  /** The remote peer's stream, once a track has arrived. */
+  get remoteStream(): MediaStream | undefined {
+    return this.#remoteStream;
+  }
+
+  /** Replaces the local stream: tracks are swapped in place where possible (no renegotiation). */
+  async setStream(stream: MediaStream): Promise<void> {
+    const senders = this.pc.getSenders();
+    for (const track of stream.getTracks()) {
+      const sender = senders.find((s) => s.track?.kind === track.kind);
+      if (sender) await sender.replaceTrack(track);
+      else this.pc.addTrack(track, stream);
+    }
+  }
+
+  /** Feeds one signaling message from the remote peer. Never throws; failures become `error` events. */
+  async handleSignal(data: unknown): Promise<void> {
+    if (this.#closed || typeof data !== 'object' || data === null) return;
+    try {
+      if ('description' in data && data.description) {
+        const description = data.description as RTCSessionDescriptionInit;
+        const collision = description.type === 'offer' && (this.#makingOffer || this.pc.signalingState !== 'stable');
+        this.#ignoreOffer = !this.#polite && collision;
+        if (this.#ignoreOffer) return;
+        await this.pc.setRemoteDescription(description);
+        if (description.type === 'offer') {
+          await this.pc.setLocalDescription();
+          this.#sendDescription();
+        }
+      } else if ('candidate' in data) {
+        try {
+          await this.pc.addIceCandidate((data.candidate as RTCIceCandidateInit | null) ?? undefined);
+        } catch (error) {
+          if (!this.#ignoreOffer) throw error;
+        }
+      }
+    } catch (error) {
+      if (!this.#closed) this.emit('error', error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** Closes the connection. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.pc.onnegotiationneeded = null;
+    this.pc.onicecandidate = null;
+    this.pc.ontrack = null;
+    this.pc.close();
+    this.emit('state', 'closed');
+    this.removeAll();
+  }
+
+  async #negotiate(): Promise<void> {
+    try {
+      this.#makingOffer = true;
+      await this.pc.setLocalDescription();
+      this.#sendDescription();
+    } catch (error) {
+      if (!this.#closed) this.emit('error', error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      this.#makingOffer = false;
+    }
+  }
+
+  #sendDescription(): void {
+    const description = this.pc.localDescription;
+    if (description) this.#send({ description: description.toJSON() as RTCSessionDescriptionInit });
+  }
+
+  #send(data: SignalData): void {
+    if (!this.#closed) this.#signal(data);
+  }
+}

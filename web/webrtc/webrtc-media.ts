@@ -1,0 +1,246 @@
+/**
+ * WebRTC mode as a `MediaTransport` (web/pipeline/index.ts): the app's media seam. Sends
+ * `context.source.stream` (the camera, or the harness canvas's `captureStream()`) over one
+ * RTCPeerConnection per WebRTC-mode peer (`WebRtcSession`), signaling through the relay's
+ * `signal` messages; shows each remote stream in a `<video>` tile and runs the paint hooks
+ * on every new video frame (`requestVideoFrameCallback`); feeds the overlay from
+ * `getStats()` once a second. A raw-mode peer gets a tile that says why there is no video.
+ */
+import { Codec, type FrameHeader } from '../../codec/index.ts';
+import type { MediaSettings } from '../app/settings.ts';
+import type { MediaContext, MediaTransport, RemotePeer } from '../pipeline/index.ts';
+import { parseIceServers } from './ice-servers.ts';
+import { modeMismatchNotice } from './mode-notice.ts';
+import { noticeCanvas } from './notice-canvas.ts';
+import { WebRtcSession } from './webrtc-session.ts';
+import type { WebRtcStats } from './webrtc-stats.ts';
+
+/** Default interval between getStats() polls, ms. */
+export const DEFAULT_STATS_INTERVAL_MS = 1000;
+
+/** Options of `WebRtcMedia`. */
+export interface WebRtcMediaOptions {
+  /** Interval between getStats() polls, ms. Default 1000. */
+  statsIntervalMs?: number;
+  /** Receiver jitter-buffer target, ms. Default undefined (the browser's adaptive default). */
+  jitterBufferTargetMs?: number;
+}
+
+type FrameMeta = { presentationTime: number; width: number; height: number; presentedFrames: number; captureTime?: number; processingDuration?: number };
+type VideoWithCallback = HTMLVideoElement & {
+  requestVideoFrameCallback(cb: (now: number, meta: FrameMeta) => void): number;
+  cancelVideoFrameCallback(handle: number): void;
+};
+
+interface RemoteView {
+  video: HTMLVideoElement;
+  handle: number | undefined;
+}
+
+export class WebRtcMedia implements MediaTransport {
+  readonly kind = 'webrtc';
+  readonly #ctx: MediaContext;
+  readonly #options: WebRtcMediaOptions;
+  readonly #peers = new Map<number, RemotePeer>();
+  readonly #views = new Map<number, RemoteView>();
+  readonly #figures = new Map<number, WebRtcStats>();
+  #session: WebRtcSession | undefined;
+  #settings: MediaSettings;
+  #unsubscribe: (() => void)[] = [];
+  #statsTimer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  constructor(context: MediaContext, options: WebRtcMediaOptions = {}) {
+    this.#ctx = context;
+    this.#options = options;
+    this.#settings = { ...context.settings() };
+  }
+
+  /** The latest getStats() figures of peer `peerId` (fps, kbps, jitter buffer, decode, RTT). */
+  figures(peerId: number): WebRtcStats | undefined {
+    return this.#figures.get(peerId);
+  }
+
+  /** The session (one RTCPeerConnection per peer), once started. */
+  get session(): WebRtcSession | undefined {
+    return this.#session;
+  }
+
+  start(peers: RemotePeer[]): void {
+    if (this.#closed || this.#session) return;
+    const ctx = this.#ctx;
+    let iceServers: RTCIceServer[] = [];
+    try {
+      iceServers = parseIceServers(ctx.iceServers);
+    } catch (error) {
+      console.warn('[framewire] ignoring the relay\'s ICE servers', error);
+    }
+    const stream = ctx.source.stream;
+    const session = new WebRtcSession({
+      localId: ctx.selfId,
+      signal: (to, data) => ctx.connection.sendControl({ type: 'signal', to, data }),
+      iceServers,
+      ...(stream ? { stream } : {}),
+      ...(this.#options.jitterBufferTargetMs !== undefined ? { jitterBufferTargetMs: this.#options.jitterBufferTargetMs } : {}),
+    });
+    this.#session = session;
+    session.on('stream', (peerId, remote) => this.#show(peerId, remote));
+    session.on('state', (peerId, state) => {
+      if (state === 'connected') void this.#applySendParameters();
+      if (state === 'failed') console.warn(`[framewire] WebRTC connection to peer ${peerId} failed (check the relay's ICE servers)`);
+    });
+    session.on('error', (peerId, error) => console.warn(`[framewire] WebRTC negotiation with peer ${peerId} failed`, error));
+    this.#unsubscribe.push(
+      ctx.connection.on('control', (message) => {
+        if (message.type !== 'signal') return;
+        const from = message['from'];
+        if (typeof from !== 'number' || !this.#peers.has(from) || this.#peers.get(from)!.mode !== 'webrtc') return;
+        void session.handleSignal(from, message['data']);
+      }),
+    );
+    for (const peer of peers) this.peerJoined(peer);
+    this.#statsTimer = setInterval(() => void this.#pollStats(), this.#options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS);
+  }
+
+  peerJoined(peer: RemotePeer): void {
+    if (this.#closed) return;
+    this.#peers.set(peer.id, peer);
+    const stats = this.#ctx.stats.peer(peer.id, peer.name, peer.mode);
+    stats.name = peer.name;
+    stats.mode = peer.mode;
+    const notice = modeMismatchNotice('webrtc', peer.mode, peer.name);
+    if (notice !== null) {
+      this.#ctx.showMedia(peer.id, noticeCanvas(notice));
+      return;
+    }
+    this.#session?.addPeer(peer.id);
+  }
+
+  peerLeft(peerId: number): void {
+    this.#peers.delete(peerId);
+    this.#session?.removePeer(peerId);
+    this.#hide(peerId);
+    this.#figures.delete(peerId);
+    this.#ctx.stats.removePeer(peerId);
+  }
+
+  updateSettings(settings: MediaSettings): void {
+    this.#settings = { ...settings };
+    void this.#applySendParameters();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#statsTimer);
+    for (const off of this.#unsubscribe) off();
+    for (const peerId of [...this.#views.keys()]) this.#hide(peerId);
+    this.#session?.close();
+  }
+
+  /** Frame rate and resolution are sender parameters in WebRTC (the track itself is untouched). */
+  async #applySendParameters(): Promise<void> {
+    const session = this.#session;
+    if (!session) return;
+    const { fps, width, cameraOn } = this.#settings;
+    const sourceWidth = this.#ctx.source.width;
+    for (const peerId of session.peers()) {
+      for (const sender of session.link(peerId)?.pc.getSenders() ?? []) {
+        if (sender.track?.kind !== 'video') continue;
+        sender.track.enabled = cameraOn;
+        const parameters = sender.getParameters();
+        if (!parameters.encodings?.length) continue;
+        for (const encoding of parameters.encodings) {
+          encoding.maxFramerate = fps;
+          if (sourceWidth > 0 && width > 0) encoding.scaleResolutionDownBy = Math.max(1, sourceWidth / width);
+        }
+        await sender.setParameters(parameters).catch((error: unknown) => console.warn('[framewire] setParameters failed', error));
+      }
+    }
+  }
+
+  #show(peerId: number, stream: MediaStream): void {
+    if (this.#closed) return;
+    let view = this.#views.get(peerId);
+    if (view === undefined) {
+      const video = document.createElement('video');
+      video.className = 'tile-media';
+      video.muted = true;
+      video.autoplay = true;
+      video.playsInline = true;
+      view = { video, handle: undefined };
+      this.#views.set(peerId, view);
+      this.#ctx.showMedia(peerId, video);
+      this.#watch(peerId, view);
+    }
+    view.video.srcObject = stream;
+    view.video.play().catch(() => undefined);
+  }
+
+  /** Runs the paint hooks and counts a painted frame for every new video frame. */
+  #watch(peerId: number, view: RemoteView): void {
+    const video = view.video as VideoWithCallback;
+    if (typeof video.requestVideoFrameCallback !== 'function') return;
+    const onFrame = (_now: number, meta: FrameMeta): void => {
+      if (this.#closed || this.#views.get(peerId) !== view) return;
+      view.handle = video.requestVideoFrameCallback(onFrame);
+      const presented = performance.timeOrigin + meta.presentationTime;
+      // NOTE: for a remote WebRTC track, meta.captureTime is the sender's capture instant mapped to our clock (RTCP).
+      const captureTime = meta.captureTime === undefined ? Number.NaN : performance.timeOrigin + meta.captureTime;
+      const decodeMs = this.#figures.get(peerId)?.decodeMs;
+      this.#ctx.stats.peer(peerId).painted(Number.isFinite(captureTime) ? presented - captureTime : null, Number.isFinite(decodeMs) ? decodeMs : undefined);
+      const header: FrameHeader = {
+        byteLength: 0,
+        codec: Codec.vp8,
+        flags: 0,
+        width: meta.width,
+        height: meta.height,
+        seq: meta.presentedFrames >>> 0,
+        sourceId: peerId,
+        captureTime,
+        relayTime: 0,
+      };
+      this.#ctx.painted(peerId, video, header);
+    };
+    view.handle = video.requestVideoFrameCallback(onFrame);
+  }
+
+  #hide(peerId: number): void {
+    const view = this.#views.get(peerId);
+    if (!view) return;
+    this.#views.delete(peerId);
+    if (view.handle !== undefined) (view.video as VideoWithCallback).cancelVideoFrameCallback(view.handle);
+    view.video.srcObject = null;
+  }
+
+  async #pollStats(): Promise<void> {
+    const session = this.#session;
+    if (!session || this.#closed) return;
+    for (const peerId of session.peers()) {
+      const previous = this.#figures.get(peerId);
+      const figures = await session.stats(peerId).catch(() => undefined);
+      if (figures === undefined || this.#closed || !this.#peers.has(peerId)) continue;
+      this.#figures.set(peerId, figures);
+      const stats = this.#ctx.stats.peer(peerId);
+      const orNull = (n: number): number | null => (Number.isFinite(n) ? Math.round(n * 10) / 10 : null);
+      stats.webrtc = {
+        fps: orNull(figures.fps),
+        kbps: orNull(figures.kbps),
+        jitterBufferDelayMs: orNull(figures.jitterBufferDelayMs),
+        decodeMs: orNull(figures.decodeMs),
+        rttMs: orNull(figures.rttMs),
+      };
+      // NOTE: getStats gives totals per poll, the CallStats counters are per frame: spread the
+      // poll's bytes evenly over its frames so framesSent/bytesSent/kbps read the same as in raw modes.
+      const was = previous?.counters;
+      const framesIn = figures.counters.framesDecoded - (was?.framesDecoded ?? 0);
+      const bytesIn = figures.counters.bytesReceived - (was?.bytesReceived ?? 0);
+      for (let i = 0; i < framesIn; i++) stats.received(bytesIn / framesIn, figures.width, figures.height);
+      const framesOut = figures.counters.framesEncoded - (was?.framesEncoded ?? 0);
+      const bytesOut = figures.counters.bytesSent - (was?.bytesSent ?? 0);
+      const encodeMs = Number.isFinite(figures.encodeMs) ? figures.encodeMs : undefined;
+      const { width, height } = this.#settings;
+      for (let i = 0; i < framesOut; i++) this.#ctx.stats.sent(bytesOut / framesOut, width, height, encodeMs);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { summarizeStats, type StatsEntry } from './webrtc-stats.ts';
+
+/** A report shaped like Chromium's getStats() output for one video receiver and sender. */
+function report(t: number, n: { bytesIn: number; frames: number; jbDelay: number; jbCount: number; decode: number; bytesOut: number; encoded: number; encode: number }): StatsEntry[] {
+  return [
+    { type: 'transport', id: 'T1', timestamp: t, selectedCandidatePairId: 'CP1' },
+    { type: 'candidate-pair', id: 'CP0', timestamp: t, state: 'failed', currentRoundTripTime: 9 },
+    { type: 'candidate-pair', id: 'CP1', timestamp: t, state: 'succeeded', nominated: true, currentRoundTripTime: 0.002 },
+    { type: 'inbound-rtp', id: 'IA', timestamp: t, kind: 'audio', bytesReceived: 999_999 },
+    {
+      type: 'inbound-rtp', id: 'IV', timestamp: t, kind: 'video', bytesReceived: n.bytesIn, framesDecoded: n.frames,
+      jitterBufferDelay: n.jbDelay, jitterBufferEmittedCount: n.jbCount, totalDecodeTime: n.decode,
+      framesDropped: 1, frameWidth: 640, frameHeight: 480, framesPerSecond: 29,
+    },
+    {
+      type: 'outbound-rtp', id: 'OV', timestamp: t, kind: 'video', bytesSent: n.bytesOut, framesEncoded: n.encoded,
+      totalEncodeTime: n.encode, framesPerSecond: 30, qualityLimitationReason: 'none',
+    },
+  ];
+}
+
+describe('summarizeStats', () => {
+  it('takes lifetime averages on the first report', () => {
+    const s = summarizeStats(report(1000, { bytesIn: 100_000, frames: 30, jbDelay: 0.6, jbCount: 30, decode: 0.09, bytesOut: 120_000, encoded: 30, encode: 0.15 }));
+    expect(s.fps).toBe(29); // the browser's own framesPerSecond
+    expect(s.kbps).toBeNaN(); // no interval yet
+    expect(s.jitterBufferDelayMs).toBeCloseTo(20, 10);
+    expect(s.decodeMs).toBeCloseTo(3, 10);
+    expect(s.encodeMs).toBeCloseTo(5, 10);
+    expect(s.rttMs).toBeCloseTo(2, 10); // the selected pair, not the failed one
+    expect([s.width, s.height, s.framesDropped, s.qualityLimitationReason]).toEqual([640, 480, 1, 'none']);
+  });
+
+  it('computes rates and per-frame averages over the interval since the previous report', () => {
+    const first = summarizeStats(report(1000, { bytesIn: 100_000, frames: 30, jbDelay: 0.6, jbCount: 30, decode: 0.09, bytesOut: 120_000, encoded: 30, encode: 0.15 }));
+    const second = summarizeStats(
+      report(3000, { bytesIn: 350_000, frames: 90, jbDelay: 1.2, jbCount: 90, decode: 0.33, bytesOut: 420_000, encoded: 92, encode: 0.46 }),
+      first,
+    );
+    // 250 000 bytes in 2 s = 1000 kbit/s; 60 frames in 2 s = 30 fps; 0.6 s over 60 frames = 10 ms; 0.24 s / 60 = 4 ms.
+    expect(second.kbps).toBeCloseTo(1000, 10);
+    expect(second.fps).toBeCloseTo(30, 10);
+    expect(second.jitterBufferDelayMs).toBeCloseTo(10, 10);
+    expect(second.decodeMs).toBeCloseTo(4, 10);
+    expect(second.sentKbps).toBeCloseTo(1200, 10);
+    expect(second.sentFps).toBeCloseTo(31, 10);
+    expect(second.encodeMs).toBeCloseTo(5, 10);
+    expect(second.framesDecoded).toBe(90);
+  });
+
+  it('gives NaN, not zeros or infinities, before any video arrives', () => {
+    const s = summarizeStats([{ type: 'peer-connection', id: 'P', timestamp: 5 }]);
+    expect(s.fps).toBeNaN();
+    expect(s.jitterBufferDelayMs).toBeNaN();
+    expect(s.decodeMs).toBeNaN();
+    expect(s.rttMs).toBeNaN();
+    expect(s.framesDecoded).toBe(0);
+  });
+
+  it('falls back to remote-inbound-rtp roundTripTime without a succeeded pair', () => {
+    const s = summarizeStats([{ type: 'remote-inbound-rtp', id: 'R', timestamp: 1, roundTripTime: 0.015 }]);
+    expect(s.rttMs).toBeCloseTo(15, 10);
+  });
+});
