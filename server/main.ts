@@ -68,6 +68,8 @@ function openUrls(host: string, port: number): string[] {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`framewire: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  const code = (error as { code?: unknown } | null)?.code;
+  const hint = code === 'EADDRINUSE' ? ' (port in use: pick another with --port N, or --port 0 for any free port)' : code === 'EACCES' ? ' (ports below 1024 need privileges: use --port 8080)' : '';
+  process.stderr.write(`framewire: failed to start: ${error instanceof Error ? error.message : String(error)}${hint}\n`);
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -53,14 +53,14 @@ function jpegFrame(): Uint8Array {
 describe('Relay operations', () => {
   describe('heartbeat', () => {
     it('terminates a peer that stops answering pings and tells the room', async () => {
-      const r = await relay({ heartbeatMs: 100 });
+      const r = await relay({ heartbeatMs: 300 });
       const alive = await join(r, 'hb', 'alive');
       const silent = await join(r, 'hb', 'silent', { autoPong: false });
       const { code } = await silent.closed;
       expect(code).toBe(1006); // terminated: no close frame
       expect(await alive.waitControl((m) => m.type === 'peer-left')).toEqual({ type: 'peer-left', peerId: silent.peerId });
       // The answering peer survives many heartbeats.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise((resolve) => setTimeout(resolve, 1200));
       expect(alive.socket.readyState).toBe(WebSocket.OPEN);
       expect(r.peers('hb').map((p) => p.name)).toEqual(['alive']);
     });
@@ -153,6 +153,24 @@ describe('Relay operations', () => {
       expect(await (await fetch(`${r.url}/recordings/abc?x=1`)).text()).toBe('recording abc');
       expect((await fetch(`${r.url}/recordings/abc`, { method: 'POST' })).status).toBe(404);
       expect((await fetch(`${r.url}/fail`, { method: 'POST' })).status).toBe(500);
+    });
+
+    it('survives request targets that are not valid URLs', async () => {
+      const r = await relay();
+      for (const upgrade of [false, true]) {
+        const response = await new Promise<string>((resolve, reject) => {
+          const socket = connect(r.port, '127.0.0.1', () => {
+            const headers = upgrade ? 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' : '';
+            socket.write(`GET //[::1 HTTP/1.1\r\nHost: x\r\n${headers}Connection: close\r\n\r\n`);
+          });
+          let text = '';
+          socket.on('data', (d) => (text += d.toString()));
+          socket.on('close', () => resolve(text));
+          socket.on('error', reject);
+        });
+        expect(response).toMatch(/^HTTP\/1\.1 (400|404|500) /);
+      }
+      expect((await fetch(`${r.url}/healthz`)).status).toBe(200);
     });
 
     it('answers a plain GET /ws with 426 and upgrades elsewhere with 404', async () => {

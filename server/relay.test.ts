@@ -59,7 +59,8 @@ describe('Relay', () => {
       const b = await join(r, 'room1', 'Bob');
       const welcomeA = a.control[0]!;
       const welcomeB = b.control[0]!;
-      expect(welcomeA).toMatchObject({ type: 'welcome', room: 'room1', peers: [], iceServers });
+      expect(welcomeA).toMatchObject({ type: 'welcome', room: 'room1', name: 'Alice', mode: 'bgra', peers: [], iceServers });
+      expect(welcomeA['limits']).toEqual({ maxPayload: 8 * 1024 * 1024, maxPeersPerRoom: 8, maxControlBytes: 65536, maxChatChars: 2000, controlRatePerSecond: 50 });
       expect(welcomeB).toMatchObject({ type: 'welcome', room: 'room1', peers: [{ id: a.peerId, name: 'Alice', mode: 'bgra' }] });
       expect(b.peerId).toBeGreaterThan(0);
       expect(b.peerId).not.toBe(a.peerId);
@@ -253,6 +254,40 @@ describe('Relay', () => {
       expect(decodeFrame(atC!).seq).toBe(2);
       expect(r.peers('room1').map((p) => p.name)).toEqual(['A', 'C']);
       expect(r.stats.framesIn).toBe(1);
+    });
+
+    it('fuzz: a bit-flipped or truncated frame is either forwarded intact or closes only its sender with 1007 and a FrameError code', async () => {
+      const r = await relay();
+      const watcher = await join(r, 'fuzz', 'watcher');
+      let seed = 12345;
+      const random = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed % n;
+      };
+      const codes = new Set(['too-short', 'bad-magic', 'bad-version', 'unknown-codec', 'length-mismatch', 'too-large', 'bad-dimensions', 'bad-payload-size', 'not-jpeg']);
+      let forwarded = 0;
+      for (let i = 0; i < 30; i++) {
+        const sender = await join(r, 'fuzz', `s${i}`);
+        const frame = jpegFrame(i, 64);
+        let bytes = frame;
+        if (random(4) === 0) bytes = frame.subarray(0, random(frame.length));
+        else for (let k = 0, n = 1 + random(3); k < n; k++) frame[random(Offset.payload + 2)] ^= 1 << random(8);
+        sender.sendFrame(bytes);
+        sender.send({ type: 'ping', t: i });
+        const outcome = await Promise.race([sender.closed, sender.waitControl((m) => m.type === 'pong').then(() => 'open' as const)]);
+        if (outcome === 'open') {
+          forwarded++;
+          await watcher.waitFrames(forwarded);
+          expect(decodeFrame(watcher.frames.at(-1)!).sourceId).toBe(sender.peerId);
+        } else {
+          expect(outcome.code).toBe(1007);
+          expect(codes).toContain(outcome.reason);
+        }
+        await sender.close();
+      }
+      expect(forwarded).toBeLessThan(30);
+      expect(watcher.socket.readyState).toBe(watcher.socket.OPEN);
+      expect(r.stats.framesIn).toBe(forwarded);
     });
 
     it('rejects a message over maxPayload with 1009 and keeps the others', async () => {

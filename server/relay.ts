@@ -357,9 +357,9 @@ export class Relay {
   // ---- HTTP ------------------------------------------------------------------------------
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://relay.invalid');
-    const path = url.pathname;
+    let path = '?';
     try {
+      path = parseRequestUrl(req).pathname;
       if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
         const ok = this.#closing === undefined;
         const body = JSON.stringify({
@@ -412,7 +412,12 @@ export class Relay {
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => undefined);
-    const url = new URL(req.url ?? '/', 'http://relay.invalid');
+    let url: URL;
+    try {
+      url = parseRequestUrl(req);
+    } catch {
+      return rejectUpgrade(socket, 400, 'Bad Request');
+    }
     if (url.pathname !== WS_PATH) return rejectUpgrade(socket, 404, 'Not Found');
     if (this.#closing !== undefined) return rejectUpgrade(socket, 503, 'Service Unavailable');
     const origin = req.headers.origin;
@@ -466,8 +471,14 @@ export class Relay {
       this.#alive.set(ws, true);
       if (peer.leaving) return;
       const buf = data as Buffer;
-      if (isBinary) this.#onFrame(peer, buf);
-      else this.#onControl(peer, buf);
+      try {
+        if (isBinary) this.#onFrame(peer, buf);
+        else this.#onControl(peer, buf);
+      } catch (error) {
+        // A bug, not the peer's fault: never let it take the relay down.
+        this.#log.error('message handling failed: closing peer', { peerId: peer.id, room: peer.room, error });
+        this.#closePeer(peer, CloseCode.internalError, 'internal-error');
+      }
     });
     peer.sendControl({
       type: 'welcome',
@@ -679,6 +690,10 @@ function publicPeer(peer: Peer): { id: number; name: string; mode: string } {
 
 function errorMessage(error: RelayError): { type: 'error'; code: string; message: string } {
   return { type: 'error', code: error.code, message: error.message };
+}
+
+function parseRequestUrl(req: IncomingMessage): URL {
+  return new URL(req.url ?? '/', 'http://relay.invalid');
 }
 
 function rejectUpgrade(socket: Duplex, status: number, text: string): void {

@@ -100,6 +100,34 @@ describe('browser client', () => {
     });
   });
 
+  it('applies codec, resolution and camera changes from the control bar mid-call', async () => {
+    const room = roomName('controls');
+    const alice = await open({ room, name: 'Alice', mode: 'jpeg', res: '320x240', fps: 10 });
+    const bob = await open({ room, name: 'Bob', mode: 'jpeg', res: '320x240', fps: 10 });
+    await waitForPainted(bob.page, 'Alice', 3);
+    const fromAlice = () => stats(bob.page).then((s) => s.peers.find((p) => p.name === 'Alice')!);
+    expect(await fromAlice()).toMatchObject({ codec: 'jpeg', width: 320, height: 240 });
+
+    await alice.page.getByTestId('codec').selectOption('bgra');
+    await expect.poll(() => fromAlice().then((p) => p.codec), { timeout: 10_000 }).toBe('bgra');
+    await alice.page.getByTestId('resolution').selectOption('640x480');
+    await expect.poll(() => fromAlice().then((p) => [p.codec, p.width, p.height]), { timeout: 10_000 }).toEqual(['bgra', 640, 480]);
+    const painted = (await fromAlice()).framesPainted;
+    await waitForPainted(bob.page, 'Alice', painted + 5);
+
+    await alice.page.getByTestId('toggle-camera').click();
+    expect(await alice.page.evaluate(() => window.framewire.settings().cameraOn)).toBe(false);
+    const remoteTile = bob.page.locator('[data-testid=tile-remote]');
+    await remoteTile.locator('.tile-avatar').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await remoteTile.innerText()).toContain('Camera is off');
+    const stopped = (await fromAlice()).framesPainted;
+    await sleep(1000);
+    expect((await fromAlice()).framesPainted).toBe(stopped);
+    await alice.page.getByTestId('toggle-camera').click();
+    await waitForPainted(bob.page, 'Alice', stopped + 5);
+    await remoteTile.locator('.tile-avatar').waitFor({ state: 'hidden' });
+  });
+
   it('delivers chat messages to everyone in the room', async () => {
     const room = roomName('chat');
     const alice = await open({ room, name: 'Alice' });

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FfmpegError, ffmpegPath, liveFfmpegPids, runFfmpeg, spawnFfmpeg, type FfmpegProcess } from './ffmpeg.ts';
 import { VideoSource } from './video-source.ts';
@@ -113,6 +118,32 @@ describe('ffmpeg', () => {
       await source.close();
       await source.close();
       expect(alive(pid)).toBe(false);
+    });
+
+    it('children still running are killed when the Node process exits', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'fw-exit-'));
+      const script = join(dir, 'exit.mts');
+      const module = new URL('./ffmpeg.ts', import.meta.url).href;
+      await writeFile(
+        script,
+        `import { spawnFfmpeg } from ${JSON.stringify(module)};
+// Real-time and writing nowhere: without the exit hook it would outlive this process.
+const child = spawnFfmpeg({ args: ['-re', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5', '-f', 'null', '-'] });
+setTimeout(() => { console.log(child.pid); process.exit(0); }, 300);
+`,
+      );
+      const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile(tsx, [script], (error, stdout) => (error ? reject(error) : resolve(stdout)));
+      });
+      await rm(dir, { recursive: true, force: true });
+      const pid = Number(out.trim());
+      expect(pid).toBeGreaterThan(0);
+      try {
+        await expect.poll(() => alive(pid), { timeout: 5000 }).toBe(false);
+      } finally {
+        if (alive(pid)) process.kill(pid, 'SIGKILL');
+      }
     });
 
     it('a VideoSource on a missing file rejects with the tail of ffmpeg stderr', async () => {

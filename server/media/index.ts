@@ -12,6 +12,7 @@ import { basename } from 'node:path';
 import type { Frame } from '../../codec/index.ts';
 import { RelayError, type PeerInfo, type Relay } from '../relay.ts';
 import { checkQuality, DEFAULT_JPEG_QUALITY } from './jpeg.ts';
+import { registerMediaMetrics } from './media-metrics.ts';
 import { Recorder, type RecordingFiles } from './recorder.ts';
 import { SNAPSHOT_ROUTE, SnapshotStore } from './snapshots.ts';
 import { Transcoder, type TranscoderStats } from './transcoder.ts';
@@ -138,6 +139,7 @@ export function attachMedia(relay: Relay, options: MediaOptions = {}): MediaHand
   });
 
   relay.route('GET', SNAPSHOT_ROUTE, snapshots.handle);
+  const unregisterMetrics = registerMediaMetrics(relay.metricsRegistry, transcoder, recorder);
 
   return {
     recorder,
@@ -151,6 +153,7 @@ export function attachMedia(relay: Relay, options: MediaOptions = {}): MediaHand
         relay.off('frame', onFrame);
         relay.off('peer-joined', onJoined);
         relay.off('peer-left', onLeft);
+        unregisterMetrics();
         transcoder.close();
         snapshots.clear();
         await recorder?.close();

@@ -67,6 +67,17 @@ describe('Mp4Writer', () => {
     expect(probe.durationSeconds).toBeLessThan(1.1);
   });
 
+  it('scales frames of another size to the first one, and odd sizes to even', async () => {
+    const path = join(dir, 'sizes.mp4');
+    const writer = new Mp4Writer(path);
+    const frame = (w: number, h: number, i: number) =>
+      decodeFrame(encodeFrame({ codec: Codec.bgra, width: w, height: h, payload: new Uint8Array(w * h * 4).fill(90), seq: i, captureTime: i * 40 }));
+    for (let i = 0; i < 6; i++) writer.write(i < 3 ? frame(101, 75, i) : frame(64, 48, i));
+    await writer.close();
+    const probe = await probeVideo(path);
+    expect([probe.width, probe.height, probe.frames]).toEqual([100, 74, 6]);
+  });
+
   it('drops instead of queueing past maxPendingFrames', async () => {
     const writer = new Mp4Writer(join(dir, 'drop.mp4'), { maxPendingFrames: 2 });
     const results = Array.from({ length: 10 }, (_, i) => writer.write(bgraFrame(i, 1000 + i * 33)));

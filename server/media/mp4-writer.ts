@@ -18,6 +18,8 @@ export const DEFAULT_MP4_JPEG_QUALITY = 90;
 export const DEFAULT_MP4_PRESET = 'veryfast';
 /** libx264 constant rate factor (lower = better quality, bigger file). */
 export const DEFAULT_MP4_CRF = 23;
+/** Milliseconds `close()` lets ffmpeg finish the file before killing it. */
+export const DEFAULT_MP4_FINISH_TIMEOUT_MS = 30_000;
 
 /** Options of `Mp4Writer`. */
 export interface Mp4WriterOptions {
@@ -29,6 +31,8 @@ export interface Mp4WriterOptions {
   preset?: string;
   /** libx264 CRF, 0..51. Default 23. */
   crf?: number;
+  /** Milliseconds `close()` waits for ffmpeg to finish the file before killing it (the file is then incomplete). Default 30000. */
+  finishTimeoutMs?: number;
 }
 
 /** Counters of an `Mp4Writer`. */
@@ -58,6 +62,7 @@ export class Mp4Writer {
       jpegQuality: options.jpegQuality ?? DEFAULT_MP4_JPEG_QUALITY,
       preset: options.preset ?? DEFAULT_MP4_PRESET,
       crf: options.crf ?? DEFAULT_MP4_CRF,
+      finishTimeoutMs: options.finishTimeoutMs ?? DEFAULT_MP4_FINISH_TIMEOUT_MS,
     };
     checkQuality(this.#options.jpegQuality);
     if (!Number.isInteger(this.#options.maxPendingFrames) || this.#options.maxPendingFrames < 1) {
@@ -111,10 +116,16 @@ export class Mp4Writer {
     const ffmpeg = this.#ffmpeg;
     if (ffmpeg === null) return;
     ffmpeg.stdin!.end();
+    const timer = setTimeout(() => {
+      this.#failure ??= new Error(`ffmpeg did not finish the MP4 within ${this.#options.finishTimeoutMs} ms [path:${this.path}]`);
+      void ffmpeg.close();
+    }, this.#options.finishTimeoutMs);
     try {
       await ffmpeg.done;
     } catch (error) {
       this.#failure ??= error as Error;
+    } finally {
+      clearTimeout(timer);
     }
     if (this.#failure !== null) throw this.#failure;
   }
@@ -136,8 +147,9 @@ export class Mp4Writer {
         // NOTE: no B-frames: with them this ffmpeg's MP4 edit list hides the first decoded
         // frames (fewer frames decode than were written), and a live recording gains nothing.
         '-bf', '0',
-        // Even dimensions for yuv420p.
-        '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2',
+        // The first frame's size, made even for yuv420p; later frames of another size are
+        // scaled to it (the encoder cannot change size mid-stream).
+        '-vf', `scale=${even(first.width)}:${even(first.height)}`,
         // Keep the source timestamps: no duplicated or dropped frames.
         '-vsync', 'vfr',
         '-movflags', '+faststart',
@@ -188,4 +200,9 @@ export class Mp4Writer {
       ffmpeg.done.then(done, done);
     });
   }
+}
+
+/** The nearest even number ≥ 2 at or below `n`. */
+function even(n: number): number {
+  return Math.max(2, n - (n % 2));
 }

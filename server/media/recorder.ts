@@ -59,6 +59,13 @@ export class Recorder {
     this.#options = options;
   }
 
+  /** Participant recordings open now. */
+  get openCount(): number {
+    let n = 0;
+    for (const peers of this.#participants.values()) n += peers.size;
+    return n;
+  }
+
   /** True if `room` records frames now. */
   isRecording(room: string): boolean {
     return !this.#closed && (this.#roomState.get(room) ?? this.#options.recordAllRooms ?? true);

@@ -60,6 +60,9 @@ describe('relay-side transcoding', () => {
     for (const frame of matched) expect(frame.captureTime).toBe(bySeq.get(frame.seq)!.captureTime);
     expect(fatFrames.every((f) => f.codec === Codec.bgra && f.payload.byteLength === 160 * 120 * 4)).toBe(true);
     expect(media.stats.transcode.converted).toBeGreaterThanOrEqual(converted.length);
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+    const gauge = /framewire_transcode_frames_total\{result="converted"\} (\d+)/.exec(metrics);
+    expect(Number(gauge?.[1])).toBeGreaterThanOrEqual(converted.length);
 
     // 'off' gives the thin receiver raw BGRA again.
     const off = thin.nextControl((m) => m['type'] === 'transcoding' && m['codec'] === 'off');

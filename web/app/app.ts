@@ -300,6 +300,11 @@ export class App {
     if (this.#sessions > 1) this.#view?.panel.addNotice('Reconnected');
     const build = ++this.#mediaBuild;
     const context = this.#mediaContext(connection, welcome);
+    // NOTE: WebRTC signals can arrive while the media module is still loading; keep them for it.
+    const early: ControlMessage[] = [];
+    const stopKeeping = connection.on('control', (message) => {
+      if (message.type === 'signal') early.push(message);
+    });
     let media: MediaTransport;
     try {
       media = await createMediaTransport(this.#settings.mode, context, {
@@ -309,6 +314,8 @@ export class App {
     } catch (error) {
       this.#notifications.toast(`Could not start ${this.#settings.mode}: ${error instanceof Error ? error.message : String(error)}`, 8000);
       return;
+    } finally {
+      stopKeeping();
     }
     if (build !== this.#mediaBuild || connection !== this.#connection) {
       media.close();
@@ -316,6 +323,7 @@ export class App {
     }
     this.#media = media;
     media.start([...this.#peers.values()]);
+    for (const message of early) connection.emit('control', message);
     this.events.emit('welcome', welcome);
   }
 

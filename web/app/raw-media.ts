@@ -11,7 +11,7 @@
  * captureTime in the header is on the RELAY's clock (local capture instant + our clock
  * offset); latency at the receiver = (local now + our offset) − captureTime.
  */
-import { decodeFrame, FrameError, type Frame } from '../../codec/index.ts';
+import { codecName, decodeFrame, FrameError, type Frame } from '../../codec/index.ts';
 import { localNow } from '../net/clock-offset.ts';
 import { Capture } from '../pipeline/capture.ts';
 import { FrameDecoder } from '../pipeline/decode.ts';
@@ -146,6 +146,7 @@ export class RawMedia implements MediaTransport {
         if (result === 'sent') {
           this.#seq = (this.#seq + 1) >>> 0;
           stats.sent(encoded.bytes.byteLength, width, height, encoded.encodeMs);
+          stats.captureClock = this.#capture.clock;
           this.#ctx.sent(encoded.canvas, encoded.header);
         } else if (result === 'busy') {
           stats.skip();
@@ -170,7 +171,7 @@ export class RawMedia implements MediaTransport {
     }
     const id = frame.sourceId;
     if (!this.#peers.has(id)) return; // not (or no longer) in our room's peer list
-    this.#ctx.stats.peer(id).received(frame.byteLength, frame.width, frame.height);
+    this.#ctx.stats.peer(id).received(frame.byteLength, frame.width, frame.height, codecName(frame.codec) ?? '');
     this.#receiver(id).decoder.push(frame);
   }
 

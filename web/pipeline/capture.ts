@@ -183,22 +183,9 @@ export class Capture {
     const video = image instanceof HTMLVideoElement && 'requestVideoFrameCallback' in image ? (image as VideoWithCallback) : undefined;
     if (this.#clockMode === 'auto' && video !== undefined) {
       this.#usingVideoClock = true;
-      this.#watchdog = setTimeout(() => {
-        // No new video frame for a while (hidden element, stalled camera): tick on a timer instead.
-        if (!this.#running) return;
-        this.#cancel();
-        this.#usingVideoClock = false;
-        this.#timerLoop();
-      }, this.#watchdogMs);
       const onVideoFrame = (now: number): void => {
         if (!this.#running) return;
-        clearTimeout(this.#watchdog);
-        this.#watchdog = setTimeout(() => {
-          if (!this.#running) return;
-          this.#cancel();
-          this.#usingVideoClock = false;
-          this.#timerLoop();
-        }, this.#watchdogMs);
+        this.#armWatchdog();
         this.#rvfcHandle = video.requestVideoFrameCallback(onVideoFrame);
         // Thin camera frames to the chosen rate; tolerate half a camera frame of jitter.
         const interval = 1000 / this.#fps;
@@ -207,11 +194,23 @@ export class Capture {
           this.#tick();
         }
       };
+      this.#armWatchdog();
       this.#rvfcHandle = video.requestVideoFrameCallback(onVideoFrame);
     } else {
       this.#usingVideoClock = false;
       this.#timerLoop();
     }
+  }
+
+  /** No new video frame for `watchdogMs` (hidden element, stalled camera): tick on the timer instead. */
+  #armWatchdog(): void {
+    clearTimeout(this.#watchdog);
+    this.#watchdog = setTimeout(() => {
+      if (!this.#running) return;
+      this.#cancel();
+      this.#usingVideoClock = false;
+      this.#timerLoop();
+    }, this.#watchdogMs);
   }
 
   #timerLoop(): void {

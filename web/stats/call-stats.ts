@@ -27,6 +27,8 @@ export interface SelfStatsSnapshot {
   frameBytes: number;
   width: number;
   height: number;
+  /** What drives capture: 'video-frame-callback', 'timer', or '' before the first frame. */
+  captureClock: string;
 }
 
 /** One entry of `window.framewire.stats().peers`. */
@@ -47,10 +49,11 @@ export interface PeerStatsSnapshot {
   dropped: number;
   receiverDropped: number;
   relayDropped: number;
-  /** Size of the last frame received, bytes, and its resolution. */
+  /** Size of the last frame received, bytes, its resolution and codec ('jpeg', 'bgra', '' before the first). */
   frameBytes: number;
   width: number;
   height: number;
+  codec: string;
   /** Capture → paint latency percentiles over the window, ms (null before the first sample). */
   latencyMs: { p50: number | null; p95: number | null };
   /** Decode time, ms: median over the window. */
@@ -97,6 +100,7 @@ export class PeerStats {
   frameBytes = 0;
   width = 0;
   height = 0;
+  codec = '';
   lastPaintAt: number | null = null;
   /** Set by the WebRTC transport after each getStats() poll. */
   webrtc: WebRtcPeerFigures | null = null;
@@ -117,9 +121,10 @@ export class PeerStats {
     this.#decode = new SlidingWindow({ windowMs });
   }
 
-  /** A frame of `bytes` (whole frame) at `width`×`height` arrived. */
-  received(bytes: number, width: number, height: number): void {
+  /** A frame of `bytes` (whole frame) at `width`×`height` in `codec` arrived. */
+  received(bytes: number, width: number, height: number, codec = ''): void {
     this.framesReceived++;
+    this.codec = codec;
     this.frameBytes = bytes;
     this.width = width;
     this.height = height;
@@ -158,6 +163,7 @@ export class PeerStats {
       frameBytes: this.frameBytes,
       width: this.width,
       height: this.height,
+      codec: this.codec,
       latencyMs: { p50: roundOrNull(this.#latency.percentile(50, now)), p95: roundOrNull(this.#latency.percentile(95, now)) },
       decodeMs: roundOrNull(this.#decode.percentile(50, now)),
       lastPaintAt: this.lastPaintAt,
@@ -175,6 +181,7 @@ export class CallStats {
   frameBytes = 0;
   width = 0;
   height = 0;
+  captureClock = '';
   readonly #windowMs: number;
   readonly #now: () => number;
   readonly #sent: SlidingWindow;
@@ -240,6 +247,7 @@ export class CallStats {
       frameBytes: this.frameBytes,
       width: this.width,
       height: this.height,
+      captureClock: this.captureClock,
     };
   }
 

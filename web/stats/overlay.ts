@@ -20,7 +20,7 @@ export function peerRows(p: PeerStatsSnapshot): [string, string][] {
   return [
     ['fps recv / paint', `${p.fpsReceived.toFixed(1)} / ${p.fps.toFixed(1)}`],
     ['bitrate', kbps(p.kbps)],
-    ['frame', p.width > 0 ? `${p.width}×${p.height} · ${bytes(p.frameBytes)}` : '–'],
+    ['frame', p.width > 0 ? `${p.codec} ${p.width}×${p.height} · ${bytes(p.frameBytes)}` : '–'],
     ['latency p50 / p95', `${ms(p.latencyMs.p50)} / ${ms(p.latencyMs.p95)}`],
     ['decode', ms(p.decodeMs)],
     ['drops relay / here', `${p.relayDropped} / ${p.receiverDropped}`],

@@ -39,17 +39,30 @@ export interface PeerLinkOptions {
    * browser supports it. Default undefined: the browser's adaptive default.
    */
   jitterBufferTargetMs?: number;
+  /**
+   * An offer without an answer for this long is rolled back and made again, ms: signaling
+   * that was lost (e.g. sent while the other page was still loading its WebRTC module) cannot
+   * leave both sides waiting forever. Default 3000.
+   */
+  offerTimeoutMs?: number;
 }
+
+/** Default `offerTimeoutMs`. */
+export const DEFAULT_OFFER_TIMEOUT_MS = 3000;
 
 export class PeerLink extends Emitter<PeerLinkEvents> {
   readonly pc: RTCPeerConnection;
   readonly #polite: boolean;
   readonly #signal: (data: SignalData) => void;
   readonly #jitterBufferTargetMs: number | undefined;
+  readonly #offerTimeoutMs: number;
+  #offerTimer: ReturnType<typeof setTimeout> | undefined;
   #makingOffer = false;
   #ignoreOffer = false;
   #closed = false;
   #remoteStream: MediaStream | undefined;
+  /** Candidates that arrived before any remote description (their offer is still coming, or was lost and will be re-sent). */
+  #pendingCandidates: (RTCIceCandidateInit | undefined)[] = [];
 
   constructor(options: PeerLinkOptions) {
     super();
@@ -57,6 +70,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.#polite = options.polite;
     this.#signal = options.signal;
     this.#jitterBufferTargetMs = options.jitterBufferTargetMs;
+    this.#offerTimeoutMs = options.offerTimeoutMs ?? DEFAULT_OFFER_TIMEOUT_MS;
+    if (!(this.#offerTimeoutMs > 0)) throw new TypeError(`offerTimeoutMs must be > 0 [offerTimeoutMs:${this.#offerTimeoutMs}]`);
     this.pc = new RTCPeerConnection({ iceServers: options.iceServers ?? [] });
     this.pc.onnegotiationneeded = () => void this.#negotiate();
     this.pc.onicecandidate = ({ candidate }) => this.#send({ candidate: candidate ? candidate.toJSON() : null });
@@ -64,6 +79,10 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       if (this.pc.iceConnectionState === 'failed') this.pc.restartIce();
     };
     this.pc.onconnectionstatechange = () => this.emit('state', this.pc.connectionState);
+    this.pc.onsignalingstatechange = () => {
+      if (this.pc.signalingState === 'have-local-offer') this.#armOfferTimer();
+      else clearTimeout(this.#offerTimer);
+    };
     this.pc.ontrack = ({ track, streams, receiver }) => {
       if (this.#jitterBufferTargetMs !== undefined && 'jitterBufferTarget' in receiver) {
         (receiver as RTCRtpReceiver & { jitterBufferTarget: number | null }).jitterBufferTarget = this.#jitterBufferTargetMs;
@@ -108,13 +127,19 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
         this.#ignoreOffer = !this.#polite && collision;
         if (this.#ignoreOffer) return;
         await this.pc.setRemoteDescription(description);
+        for (const candidate of this.#pendingCandidates.splice(0)) await this.pc.addIceCandidate(candidate).catch(() => undefined);
         if (description.type === 'offer') {
           await this.pc.setLocalDescription();
           this.#sendDescription();
         }
       } else if ('candidate' in data) {
+        const candidate = (data.candidate as RTCIceCandidateInit | null) ?? undefined;
+        if (this.pc.remoteDescription === null) {
+          this.#pendingCandidates.push(candidate);
+          return;
+        }
         try {
-          await this.pc.addIceCandidate((data.candidate as RTCIceCandidateInit | null) ?? undefined);
+          await this.pc.addIceCandidate(candidate);
         } catch (error) {
           if (!this.#ignoreOffer) throw error;
         }
@@ -128,7 +153,9 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#offerTimer);
     this.pc.onnegotiationneeded = null;
+    this.pc.onsignalingstatechange = null;
     this.pc.onicecandidate = null;
     this.pc.ontrack = null;
     this.pc.close();
@@ -146,6 +173,23 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     } finally {
       this.#makingOffer = false;
     }
+  }
+
+  /** Re-offers if our offer is still unanswered after `offerTimeoutMs`. */
+  #armOfferTimer(): void {
+    clearTimeout(this.#offerTimer);
+    this.#offerTimer = setTimeout(() => {
+      if (this.#closed || this.pc.signalingState !== 'have-local-offer' || this.#makingOffer) return;
+      void (async () => {
+        try {
+          await this.pc.setLocalDescription({ type: 'rollback' });
+        } catch (error) {
+          if (!this.#closed) this.emit('error', error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        await this.#negotiate();
+      })();
+    }, this.#offerTimeoutMs);
   }
 
   #sendDescription(): void {

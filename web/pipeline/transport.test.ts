@@ -1,0 +1,144 @@
+/**
+ * `Connection` against a real relay on loopback. Node 20 has no global WebSocket without a
+ * flag, so the test gives the browser code `ws`'s WebSocket, which implements the same
+ * browser API (binaryType 'arraybuffer', onopen/onmessage/onclose, bufferedAmount).
+ */
+import WsWebSocket from 'ws';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Codec, decodeFrame, encodeFrame } from '../../codec/index.ts';
+import { startRelay, type Relay } from '../../server/relay.ts';
+import { Connection, type ConnectionState, type StateInfo } from './transport.ts';
+
+beforeAll(() => {
+  const g = globalThis as { WebSocket?: unknown };
+  g.WebSocket ??= WsWebSocket;
+});
+
+const relays: Relay[] = [];
+const connections: Connection[] = [];
+afterEach(async () => {
+  for (const c of connections.splice(0)) c.close();
+  await Promise.all(relays.splice(0).map((r) => r.close()));
+});
+
+async function relay(port = 0): Promise<Relay> {
+  const r = await startRelay({ port, logLevel: 'error' } as Parameters<typeof startRelay>[0]);
+  relays.push(r);
+  return r;
+}
+
+function connect(r: Relay, query: string, options: Partial<ConstructorParameters<typeof Connection>[0]> = {}): Connection {
+  const c = new Connection({ url: `${r.url.replace('http', 'ws')}/ws?${query}`, backoff: { baseMs: 50, maxMs: 200 }, ...options });
+  connections.push(c);
+  c.open();
+  return c;
+}
+
+function next<T>(register: (resolve: (value: T) => void) => void, ms = 5000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out')), ms);
+    register((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
+function waitState(c: Connection, wanted: ConnectionState): Promise<StateInfo> {
+  return next((resolve) => {
+    const off = c.on('state', (state, info) => {
+      if (state === wanted) {
+        off();
+        resolve(info);
+      }
+    });
+  });
+}
+
+const jpeg = (seq: number): Uint8Array =>
+  encodeFrame({ codec: Codec.jpeg, width: 2, height: 2, payload: new Uint8Array([0xff, 0xd8, 1, 2, 3]), seq, captureTime: 1234.5 });
+
+describe('Connection', () => {
+  describe('session', () => {
+    it('is welcomed, syncs its clock with ping/pong, and exchanges frames and chat', async () => {
+      const r = await relay();
+      const alice = connect(r, 'room=t1&name=Alice');
+      const welcomeA = await next<{ peerId: number }>((resolve) => alice.on('welcome', resolve));
+      expect(alice.ready).toBe(true);
+      expect(alice.peerId).toBe(welcomeA.peerId);
+      const bob = connect(r, 'room=t1&name=Bob');
+      await next((resolve) => bob.on('welcome', resolve));
+
+      const clock = await next<{ offset: number; rtt: number }>((resolve) => alice.on('clock', resolve));
+      expect(clock.rtt).toBeGreaterThanOrEqual(0);
+      expect(Math.abs(clock.offset)).toBeLessThan(100); // same machine, same clock
+      expect(alice.clock.synced).toBe(true);
+
+      const received = next<Uint8Array>((resolve) => bob.on('frame', resolve));
+      expect(alice.sendFrame(jpeg(7))).toBe('sent');
+      const frame = decodeFrame(await received);
+      expect(frame).toMatchObject({ seq: 7, sourceId: alice.peerId, captureTime: 1234.5 });
+      expect(frame.relayTime).toBeGreaterThan(0);
+
+      const chat = next<Record<string, unknown>>((resolve) => bob.on('control', (m) => m.type === 'chat' && resolve(m)));
+      expect(alice.sendControl({ type: 'chat', text: 'hi' })).toBe(true);
+      expect(await chat).toMatchObject({ from: alice.peerId, name: 'Alice', text: 'hi' });
+    });
+
+    it('refuses frames before the welcome and after close()', async () => {
+      const r = await relay();
+      const c = connect(r, 'room=t2&name=Cy');
+      expect(c.sendFrame(jpeg(1))).toBe('offline');
+      await next((resolve) => c.on('welcome', resolve));
+      c.close();
+      c.close();
+      expect(c.state).toBe('closed');
+      expect(c.sendFrame(jpeg(2))).toBe('offline');
+      expect(c.sendControl({ type: 'ping', t: 1 })).toBe(false);
+    });
+
+    it('reports busy instead of queueing while a large frame is still in the socket', async () => {
+      const r = await relay();
+      const c = connect(r, 'room=t3&name=Dee');
+      await next((resolve) => c.on('welcome', resolve));
+      const big = encodeFrame({ codec: Codec.bgra, width: 1280, height: 720, payload: new Uint8Array(1280 * 720 * 4) });
+      const results = Array.from({ length: 5 }, () => c.sendFrame(big));
+      expect(results[0]).toBe('sent');
+      expect(results.slice(1)).toContain('busy');
+    });
+  });
+
+  describe('reconnect', () => {
+    it('retries with backoff after the relay goes away and is welcomed by the new relay on the same port', async () => {
+      const first = await relay();
+      const c = connect(first, 'room=t4&name=Eve');
+      await next((resolve) => c.on('welcome', resolve));
+      const lost = waitState(c, 'reconnecting');
+      await first.close();
+      const info = await lost;
+      expect(info.code).toBe(1001);
+      expect(info.delayMs).toBeGreaterThanOrEqual(25);
+      expect(info.delayMs).toBeLessThanOrEqual(50);
+      const second = await relay(first.port);
+      const welcome = await next<{ room: string }>((resolve) => c.on('welcome', resolve), 10_000);
+      expect(welcome.room).toBe('t4');
+      expect(c.state).toBe('open');
+      expect(second.peers('t4').map((p) => p.name)).toEqual(['Eve']);
+    });
+
+    it('stops for good on a policy refusal (wrong secret) and reports the reason', async () => {
+      const r = await relay();
+      const owner = connect(r, 'room=t5&name=Owner&secret=right');
+      await next((resolve) => owner.on('welcome', resolve));
+      const intruder = connect(r, 'room=t5&name=Intruder&secret=wrong');
+      const failed = await waitState(intruder, 'failed');
+      expect(failed).toMatchObject({ code: 1008, reason: 'bad-secret' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(intruder.state).toBe('failed');
+    });
+  });
+
+  it('rejects a non-WebSocket URL with a TypeError', () => {
+    expect(() => new Connection({ url: 'http://example.com/ws' })).toThrow(TypeError);
+  });
+});
