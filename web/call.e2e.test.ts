@@ -110,6 +110,7 @@ describe('browser client', () => {
 
     await alice.page.getByTestId('codec').selectOption('bgra');
     await expect.poll(() => fromAlice().then((p) => p.codec), { timeout: 10_000 }).toBe('bgra');
+    await expect.poll(() => bob.page.locator('[data-testid=tile-remote] .badge').innerText()).toMatch(/bgra/i);
     await alice.page.getByTestId('resolution').selectOption('640x480');
     await expect.poll(() => fromAlice().then((p) => [p.codec, p.width, p.height]), { timeout: 10_000 }).toEqual(['bgra', 640, 480]);
     const painted = (await fromAlice()).framesPainted;
@@ -126,6 +127,16 @@ describe('browser client', () => {
     await alice.page.getByTestId('toggle-camera').click();
     await waitForPainted(bob.page, 'Alice', stopped + 5);
     await remoteTile.locator('.tile-avatar').waitFor({ state: 'hidden' });
+  });
+
+  it('sends a person with the wrong room secret back to the lobby with a clear message', async () => {
+    const room = roomName('secret');
+    await open({ room, name: 'Owner', params: { secret: 'open-sesame' } });
+    const intruder = await open({ room, name: 'Mallory', params: { secret: 'guess' }, waitConnected: false });
+    const error = intruder.page.getByTestId('lobby-error');
+    await error.waitFor({ state: 'visible' });
+    expect(await error.innerText()).toMatch(/Could not join[\s\S]*secret is wrong/);
+    expect(await intruder.page.evaluate(() => window.framewire.state())).toMatchObject({ view: 'lobby', connection: 'closed' });
   });
 
   it('delivers chat messages to everyone in the room', async () => {
@@ -163,7 +174,7 @@ describe('browser client', () => {
     const room = roomName('grid');
     const names = ['Alice', 'Bob', 'Carol'];
     const call: CallPage[] = [];
-    for (const name of names) call.push(await open({ room, name, res: '320x240', fps: 10, stats: true }));
+    for (const name of names) call.push(await open({ room, name, res: '320x240', fps: 10 }));
     for (const [i, page] of call.entries()) {
       for (const other of names.filter((_, j) => j !== i)) await waitForPainted(page.page, other, 5);
       expect(await page.page.locator('[data-testid=grid] .tile').count()).toBe(3);

@@ -25,7 +25,7 @@ describe('browser client', () => {
     it('shows a visible error, and still lets the person join without a camera', async () => {
       const room = roomName('denied');
       page = await openCall(chrome.browser, relay.url, { room, name: 'Dana', waitConnected: false });
-      const error = page.page.getByTestId('camera-error');
+      const error = page.page.getByTestId('lobby-error');
       await error.waitFor({ state: 'visible' });
       expect(await error.innerText()).toMatch(/Camera blocked[\s\S]*Camera access was denied/);
       expect(await page.page.evaluate(() => window.framewire.state())).toMatchObject({ view: 'lobby', cameraError: 'denied' });

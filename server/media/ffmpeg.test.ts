@@ -146,6 +146,28 @@ setTimeout(() => { console.log(child.pid); process.exit(0); }, 300);
       }
     });
 
+    it('a VideoSource plays a file at the asked size, looping past its end', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'fw-src-'));
+      const clip = join(dir, 'clip.mp4');
+      // A 0.5 s clip: 5 frames at 10 fps, 320x240.
+      await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10', '-t', '0.5', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-y', clip]);
+      const source = new VideoSource({ source: clip, width: 80, height: 60, fps: 10 });
+      const taken: Uint8Array[] = [];
+      try {
+        await expect
+          .poll(() => {
+            const frame = source.take();
+            if (frame !== null) taken.push(frame);
+            return taken.length;
+          }, { timeout: 15_000, interval: 10 })
+          .toBeGreaterThanOrEqual(12);
+      } finally {
+        await source.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+      expect(taken.every((f) => f.byteLength === 80 * 60 * 4)).toBe(true);
+    });
+
     it('a VideoSource on a missing file rejects with the tail of ffmpeg stderr', async () => {
       const source = new VideoSource({ source: '/nonexistent/clip.mp4', width: 64, height: 48 });
       const pid = source.pid!;

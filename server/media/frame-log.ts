@@ -53,8 +53,17 @@ export class FrameLogWriter {
   /** Flushes and closes the file; rejects if writing failed. Safe to call twice. */
   close(): Promise<void> {
     this.#closed ??= new Promise<void>((resolve, reject) => {
-      this.#stream.end(() => (this.#error === null ? resolve() : reject(this.#error)));
+      if (this.#error !== null || this.#stream.destroyed) {
+        this.#stream.destroy();
+        reject(this.#error ?? new Error(`frame log closed unexpectedly [path:${this.path}]`));
+        return;
+      }
       this.#stream.once('error', reject);
+      this.#stream.end((error?: Error | null) => {
+        const failure = error ?? this.#error;
+        if (failure) reject(failure);
+        else resolve();
+      });
     });
     return this.#closed;
   }

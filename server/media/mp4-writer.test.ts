@@ -86,6 +86,45 @@ describe('Mp4Writer', () => {
     expect(writer.stats.written + writer.stats.dropped).toBe(10);
   });
 
+  describe('ffmpeg failures', () => {
+    function alive(pid: number): boolean {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+
+    it('an encoder that fails: close() rejects with the ffmpeg error and its stderr; the pid is gone', async () => {
+      const writer = new Mp4Writer(join(dir, 'bad.mp4'), { preset: 'no-such-preset' });
+      for (let i = 0; i < 5; i++) writer.write(bgraFrame(i, i * 40));
+      const pid = writer.pid!;
+      const error = await writer.close().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ name: 'FfmpegError', code: 'exit' });
+      expect((error as Error).message).toMatch(/^ffmpeg failed \[exit:\d+\]: .*no-such-preset/);
+      expect(alive(pid)).toBe(false);
+      // Later frames are refused, not queued.
+      expect(writer.write(bgraFrame(9, 400))).toBe(false);
+    });
+
+    it('a missing ffmpeg binary: close() rejects with not-found', async () => {
+      const saved = process.env['FFMPEG_PATH'];
+      process.env['FFMPEG_PATH'] = '/nonexistent/ffmpeg';
+      try {
+        const writer = new Mp4Writer(join(dir, 'none.mp4'));
+        writer.write(bgraFrame(0, 0));
+        await expect(writer.close()).rejects.toMatchObject({ name: 'FfmpegError', code: 'not-found' });
+      } finally {
+        if (saved === undefined) delete process.env['FFMPEG_PATH'];
+        else process.env['FFMPEG_PATH'] = saved;
+      }
+    });
+  });
+
   it('writes no file when it got no frame', async () => {
     const path = join(dir, 'empty.mp4');
     const writer = new Mp4Writer(path);

@@ -53,6 +53,12 @@ describe('frame log', () => {
     expect(read.map((f) => new Uint8Array(f.bytes))).toEqual(written.map((f) => new Uint8Array(f.bytes)));
   });
 
+  it('a log that cannot be written fails on close with the file error', async () => {
+    const writer = new FrameLogWriter(join(dir, 'no-such-dir', 'x.fwlog'));
+    await expect(writer.close()).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(writer.close()).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('a truncated log fails with the codec error', async () => {
     const path = join(dir, 'cut.fwlog');
     const [frame] = await writeLog(path, 1);

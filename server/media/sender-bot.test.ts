@@ -5,6 +5,7 @@ import { startRelay, type Relay } from '../relay.ts';
 import { bgraToRgba } from '../../codec/index.ts';
 import { jpegSize } from './jpeg.ts';
 import { ReceiverBot } from './receiver-bot.ts';
+import { liveFfmpegPids } from './ffmpeg.ts';
 import { SenderBot } from './sender-bot.ts';
 
 function alive(pid: number): boolean {
@@ -128,6 +129,8 @@ describe('SenderBot', () => {
     it('rejects bad options with a TypeError', () => {
       expect(() => new SenderBot({ url: 'ws://127.0.0.1:1/ws', room: 'r', width: 0 })).toThrow(TypeError);
       expect(() => new SenderBot({ url: 'ws://127.0.0.1:1/ws', room: 'r', quality: 101 })).toThrow(TypeError);
+      expect(() => new SenderBot({ url: 'ftp://127.0.0.1:1/ws', room: 'r' })).toThrow(TypeError);
+      expect(liveFfmpegPids()).toEqual([]);
     });
   });
 });

@@ -78,9 +78,11 @@ export class SenderBot {
       this.#rejectDone = reject;
     });
     this.#done.catch(() => undefined);
+    // Everything that can throw on bad options comes before ffmpeg is spawned.
+    const url = joinUrl({ ...options, mode: this.#codec });
     this.#source = new VideoSource(options);
     this.#source.done.catch((error: Error) => this.#fail(error));
-    this.#ws = new WebSocket(joinUrl({ ...options, mode: this.#codec }));
+    this.#ws = new WebSocket(url);
     this.#ws.binaryType = 'nodebuffer';
     this.#ws.on('error', (error) => this.#fail(error));
     this.#ws.on('close', (code, reason) => {

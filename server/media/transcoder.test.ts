@@ -109,6 +109,23 @@ describe('relay-side transcoding', () => {
     expect(excluded.slice(-2)).toEqual(['2<-1:false', '3<-1:false']);
   });
 
+  it('a receiving bot with transcode: true asks for JPEG from every BGRA sender', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent' });
+    media = attachMedia(relay, {});
+    const frames: Frame[] = [];
+    const rx = new ReceiverBot({ url: relay.url, room: 'auto', name: 'thin', transcode: true, transcodeQuality: 40, onFrame: (f) => frames.push(f) });
+    cleanups.push(() => rx.close());
+    const ack = rx.nextControl((m) => m['type'] === 'transcoding');
+    await rx.ready;
+    const sender = new SenderBot({ url: relay.url, room: 'auto', codec: 'bgra', width: 96, height: 64, fps: 10 });
+    cleanups.push(() => sender.close());
+    expect(await ack).toMatchObject({ codec: 'jpeg', quality: 40 });
+    await expect.poll(() => frames.filter((f) => f.codec === Codec.jpeg).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    // Only the first frame(s), before the request took effect, came as BGRA.
+    const firstJpeg = frames.findIndex((f) => f.codec === Codec.jpeg);
+    expect(frames.slice(firstJpeg).every((f) => f.codec === Codec.jpeg)).toBe(true);
+  });
+
   it('refuses bad requests with error codes', async () => {
     relay = await startRelay({ port: 0, logLevel: 'silent' });
     media = attachMedia(relay, {});

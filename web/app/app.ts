@@ -29,6 +29,7 @@ import { Lobby, type JoinRequest } from '../ui/lobby.ts';
 import { Notifications } from '../ui/notifications.ts';
 import type { ChatLine, Person } from '../ui/side-panel.ts';
 import { createMediaTransport, transportKind, webrtcAvailable } from './media-mode.ts';
+import { modeMismatchNotice } from '../webrtc/mode-notice.ts';
 import { inviteLink, MEDIA_MODES, type MediaMode, type MediaSettings, type UrlPreset } from './settings.ts';
 
 // NOTE: globs so the app builds before web/harness/ exists (the latency helper adds it).
@@ -556,8 +557,7 @@ export class App {
       self.setMedia(preview);
       if (preview instanceof HTMLVideoElement) void preview.play().catch(() => undefined);
     }
-    const hasPicture = this.#source?.ready !== false || this.#source?.kind !== 'none';
-    self.setLive(hasPicture && this.#settings.cameraOn, this.#source?.kind === 'none' ? 'No camera' : 'Camera is off');
+    self.setLive(this.#source?.kind !== 'none' && this.#settings.cameraOn, this.#source?.kind === 'none' ? 'No camera' : 'Camera is off');
     this.#root.replaceChildren(view.element);
     this.#renderPeople();
     clearInterval(this.#refreshTimer);
@@ -571,17 +571,31 @@ export class App {
     const now = performance.now();
     const clock = this.clock();
     view.findTile(0)?.setStats(this.#statsOn ? selfRows(snapshot.self, this.#settings.mode, clock.rtt, clock.offset) : null);
+    let modesChanged = false;
     for (const p of snapshot.peers) {
       const tile = view.findTile(p.id);
       if (tile === undefined) continue;
+      // NOTE: the relay shows the mode a peer joined with; a raw peer may switch JPEG ⇄ BGRA
+      // mid-call without reconnecting, so the codec of its frames is the truth.
+      const peer = this.#peers.get(p.id);
+      if (peer && p.codec && p.codec !== peer.mode && (peer.mode === 'jpeg' || peer.mode === 'bgra')) {
+        peer.mode = p.codec;
+        tile.setName(peer.name, peer.mode);
+        modesChanged = true;
+      }
       tile.setStats(this.#statsOn ? peerRows(p) : null);
-      if (tile.media instanceof HTMLCanvasElement) {
+      // A raw-mode peer and a WebRTC-mode peer cannot see each other: say so instead of a black tile.
+      const notice = peer ? modeMismatchNotice(this.#settings.mode, peer.mode, peer.name) : null;
+      if (notice !== null) {
+        tile.setLive(false, notice);
+      } else if (tile.media instanceof HTMLCanvasElement) {
         const live = p.lastPaintAt !== null && now - p.lastPaintAt < STALE_MS;
         tile.setLive(live, p.framesPainted > 0 ? 'Camera is off' : 'Waiting for video…');
       } else if (tile.media instanceof HTMLVideoElement) {
         tile.setLive(true);
       }
     }
+    if (modesChanged) this.#renderPeople();
   }
 
   #updateUrl(): void {

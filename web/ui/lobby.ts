@@ -51,11 +51,16 @@ export class Lobby {
       { id: 'lobby-mode', name: 'mode' },
       ...(options.modes ?? MEDIA_MODES).map((m) => h('option', { value: m, selected: m === options.mode }, MODE_LABELS[m])),
     );
-    this.#error = h('div', { class: 'alert', role: 'alert', hidden: true, 'data-testid': 'camera-error' });
+    this.#error = h('div', { class: 'alert', role: 'alert', hidden: true, 'data-testid': 'lobby-error' });
     this.#button = h('button', { class: 'btn primary block', type: 'submit', 'data-testid': 'join' }, 'Join call');
     this.#form = h(
       'form',
-      { onsubmit: (e: Event) => (e.preventDefault(), this.#submit()) },
+      {
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          this.#submit();
+        },
+      },
       this.#error,
       h('div', { class: 'field' }, h('label', { for: 'lobby-name' }, 'Your name'), this.#name),
       h('div', { class: 'field' }, h('label', { for: 'lobby-room' }, 'Room'), this.#room),

@@ -45,10 +45,18 @@ export interface PeerLinkOptions {
    * leave both sides waiting forever. Default 3000.
    */
   offerTimeoutMs?: number;
+  /**
+   * A connection not `connected` this long after the link opened (or after the last ICE
+   * restart) gets `restartIce()`, ms. Chromium can leave the polite side without candidates
+   * after it rolls back its very first offer; a restart recovers. Default 5000.
+   */
+  connectTimeoutMs?: number;
 }
 
 /** Default `offerTimeoutMs`. */
 export const DEFAULT_OFFER_TIMEOUT_MS = 3000;
+/** Default `connectTimeoutMs`. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
 export class PeerLink extends Emitter<PeerLinkEvents> {
   readonly pc: RTCPeerConnection;
@@ -57,6 +65,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   readonly #jitterBufferTargetMs: number | undefined;
   readonly #offerTimeoutMs: number;
   #offerTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #connectTimeoutMs: number;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #makingOffer = false;
   #ignoreOffer = false;
   #closed = false;
@@ -72,13 +82,20 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.#jitterBufferTargetMs = options.jitterBufferTargetMs;
     this.#offerTimeoutMs = options.offerTimeoutMs ?? DEFAULT_OFFER_TIMEOUT_MS;
     if (!(this.#offerTimeoutMs > 0)) throw new TypeError(`offerTimeoutMs must be > 0 [offerTimeoutMs:${this.#offerTimeoutMs}]`);
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    if (!(this.#connectTimeoutMs > 0)) throw new TypeError(`connectTimeoutMs must be > 0 [connectTimeoutMs:${this.#connectTimeoutMs}]`);
     this.pc = new RTCPeerConnection({ iceServers: options.iceServers ?? [] });
     this.pc.onnegotiationneeded = () => void this.#negotiate();
     this.pc.onicecandidate = ({ candidate }) => this.#send({ candidate: candidate ? candidate.toJSON() : null });
     this.pc.oniceconnectionstatechange = () => {
       if (this.pc.iceConnectionState === 'failed') this.pc.restartIce();
     };
-    this.pc.onconnectionstatechange = () => this.emit('state', this.pc.connectionState);
+    this.pc.onconnectionstatechange = () => {
+      const state = this.pc.connectionState;
+      if (state === 'connected') clearTimeout(this.#connectTimer);
+      else if (state === 'disconnected' || state === 'failed') this.#armConnectTimer();
+      this.emit('state', state);
+    };
     this.pc.onsignalingstatechange = () => {
       if (this.pc.signalingState === 'have-local-offer') this.#armOfferTimer();
       else clearTimeout(this.#offerTimer);
@@ -95,6 +112,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       }
     };
     if (options.stream) for (const track of options.stream.getTracks()) this.pc.addTrack(track, options.stream);
+    this.#armConnectTimer();
   }
 
   /** True when this side yields on glare. */
@@ -154,6 +172,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#offerTimer);
+    clearTimeout(this.#connectTimer);
     this.pc.onnegotiationneeded = null;
     this.pc.onsignalingstatechange = null;
     this.pc.onicecandidate = null;
@@ -173,6 +192,16 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     } finally {
       this.#makingOffer = false;
     }
+  }
+
+  /** Restarts ICE (and so renegotiates) if the connection is not up after `connectTimeoutMs`. */
+  #armConnectTimer(): void {
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = setTimeout(() => {
+      if (this.#closed || this.pc.connectionState === 'connected') return;
+      this.pc.restartIce();
+      this.#armConnectTimer();
+    }, this.#connectTimeoutMs);
   }
 
   /** Re-offers if our offer is still unanswered after `offerTimeoutMs`. */

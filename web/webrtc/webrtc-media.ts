@@ -4,14 +4,14 @@
  * RTCPeerConnection per WebRTC-mode peer (`WebRtcSession`), signaling through the relay's
  * `signal` messages; shows each remote stream in a `<video>` tile and runs the paint hooks
  * on every new video frame (`requestVideoFrameCallback`); feeds the overlay from
- * `getStats()` once a second. A raw-mode peer gets a tile that says why there is no video.
+ * `getStats()` once a second. A raw-mode peer gets no connection (its tile says why: web/app/app.ts
+ * shows `modeMismatchNotice`).
  */
 import { Codec, type FrameHeader } from '../../codec/index.ts';
 import type { MediaSettings } from '../app/settings.ts';
 import type { MediaContext, MediaTransport, RemotePeer } from '../pipeline/index.ts';
 import { parseIceServers } from './ice-servers.ts';
 import { modeMismatchNotice } from './mode-notice.ts';
-import { noticeCanvas } from './notice-canvas.ts';
 import { WebRtcSession } from './webrtc-session.ts';
 import type { WebRtcStats } from './webrtc-stats.ts';
 
@@ -98,7 +98,11 @@ export class WebRtcMedia implements MediaTransport {
         void session.handleSignal(from, message['data']);
       }),
     );
-    for (const peer of peers) this.peerJoined(peer);
+    for (const peer of peers) {
+      this.peerJoined(peer);
+      // The newcomer opens the connections; the peers already there answer (see peerJoined).
+      if (peer.mode === 'webrtc') session.addPeer(peer.id);
+    }
     this.#statsTimer = setInterval(() => void this.#pollStats(), this.#options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS);
   }
 
@@ -108,12 +112,10 @@ export class WebRtcMedia implements MediaTransport {
     const stats = this.#ctx.stats.peer(peer.id, peer.name, peer.mode);
     stats.name = peer.name;
     stats.mode = peer.mode;
-    const notice = modeMismatchNotice('webrtc', peer.mode, peer.name);
-    if (notice !== null) {
-      this.#ctx.showMedia(peer.id, noticeCanvas(notice));
-      return;
-    }
-    this.#session?.addPeer(peer.id);
+    // A raw-mode peer gets no connection; the app's tile shows `modeMismatchNotice` instead.
+    if (modeMismatchNotice('webrtc', peer.mode, peer.name) !== null) return;
+    // NOTE: no addPeer here: the newcomer offers and `handleSignal` opens our side, which keeps
+    // glare out of the first negotiation (perfect negotiation still resolves any later glare).
   }
 
   peerLeft(peerId: number): void {
