@@ -2,7 +2,9 @@
  * `npm run bench` — the quick benches one after another (codec, relay `--quick`, sharp
  * `--quick`), each in its own process so they do not disturb one another, then one summary
  * table on stdout. Each bench checks its own output and exits non-zero when a check fails;
- * this exits non-zero if any did. Full tables: RESULTS/{codec,relay,sharp}.md.
+ * this exits non-zero if any did. Full tables: RESULTS/{codec,relay,sharp}.md, the summary in
+ * RESULTS/summary.{json,md}. RESULTS defaults to bench/results/quick, so the quick run never
+ * overwrites the results of the full benches in bench/results.
  *
  * Flags: `--smoke` (every bench in its shortest mode, for the test suite), `--results-dir DIR`.
  */
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
     options: { smoke: { type: 'boolean', default: false }, 'results-dir': { type: 'string' } },
   });
   const flag = values.smoke ? '--smoke' : '--quick';
-  const dir = values['results-dir'] ?? DEFAULT_RESULTS_DIR;
+  const dir = values['results-dir'] ?? join(DEFAULT_RESULTS_DIR, values.smoke ? 'smoke' : 'quick');
   const runs: BenchRun[] = [];
   for (const bench of BENCHES) {
     console.error(`== bench ${bench} ${flag}`);

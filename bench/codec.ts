@@ -50,10 +50,13 @@ export const MODES: Record<'smoke' | 'quick' | 'full', CodecBenchTiming> = {
 
 /** One measured case: the median and the spread of its samples. */
 export interface Measure {
+  /** Median over the samples (CPU time based). */
   median: number;
   min: number;
   max: number;
   samples: number[];
+  /** Median of the same samples measured in wall-clock time. */
+  wallMedian: number;
 }
 
 export interface HeaderResult {
@@ -104,24 +107,48 @@ export interface CodecBenchResult {
   failures: string[];
 }
 
-/** Runs `batch` (which processes `units` things) repeatedly for at least `minMs`; returns ns per unit. */
+/** CPU time this process has used, ms (user + system). */
+function cpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+/** Wall-clock ns per unit of the last `nsPerUnit` call (reported beside the CPU figure in the JSON). */
+let lastWallNs = 0;
+
+/**
+ * Runs `batch` (which processes `units` things) repeatedly for at least `minMs` of CPU time;
+ * returns CPU ns per unit. CPU time, not wall time: on a shared machine other processes
+ * stretch wall time by several times, while the code under test runs on one thread.
+ */
 function nsPerUnit(batch: () => void, units: number, minMs: number): number {
   let iterations = 0;
-  const start = performance.now();
+  const wallStart = performance.now();
+  const cpuStart = cpuMs();
   let elapsed = 0;
   do {
     batch();
     iterations++;
-    elapsed = performance.now() - start;
+    elapsed = cpuMs() - cpuStart;
   } while (elapsed < minMs);
+  lastWallNs = ((performance.now() - wallStart) * 1e6) / (iterations * units);
   return (elapsed * 1e6) / (iterations * units);
 }
 
-function measure(repeats: number, sample: () => number): Measure {
+/** `repeats` samples after one warm-up sample; `wall` holds the same statistic from wall-clock time. */
+function measure(repeats: number, sample: () => number, convert: (ns: number) => number = (ns) => ns): Measure {
   sample(); // warm-up: let the JIT settle
-  const samples = Array.from({ length: repeats }, sample);
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!, max: sorted[sorted.length - 1]!, samples };
+  const samples: number[] = [];
+  const wall: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    samples.push(convert(sample()));
+    wall.push(convert(lastWallNs));
+  }
+  const stats = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+  };
+  return { ...stats(samples), samples, wallMedian: stats(wall).median };
 }
 
 function pseudoRandomBytes(n: number, seed: number): Uint8Array {
@@ -231,8 +258,8 @@ function benchReader(name: string, inits: FrameInit[], timing: CodecBenchTiming,
   if (copyTarget[stream.byteLength - 1] !== stream[stream.byteLength - 1]) failures.push(`reader ${name}: baseline copy broken`);
 
   const mbps = (ns: number): number => 1e3 / ns; // ns per byte → 10^6 bytes/s
-  const readerMBps = measure(timing.repeats, () => mbps(nsPerUnit(read, stream.byteLength, timing.sampleMs)));
-  const copyMBps = measure(timing.repeats, () => mbps(nsPerUnit(copy, stream.byteLength, timing.sampleMs)));
+  const readerMBps = measure(timing.repeats, () => nsPerUnit(read, stream.byteLength, timing.sampleMs), mbps);
+  const copyMBps = measure(timing.repeats, () => nsPerUnit(copy, stream.byteLength, timing.sampleMs), mbps);
   return {
     stream: name,
     frames: frames.length,
@@ -272,20 +299,20 @@ function benchSwizzle(width: number, height: number, timing: CodecBenchTiming, f
     dst.fill(0);
   };
   const gbps = (ns: number): number => 1 / ns; // ns per byte → 10^9 bytes/s
-  const sample = (fn: () => void) => () => gbps(nsPerUnit(fn, bytes, timing.sampleMs));
+  const sample = (fn: () => void) => () => nsPerUnit(fn, bytes, timing.sampleMs);
 
   const aligned = (): void => void rgbaToBgra(src, dst);
   const unaligned = (): void => void rgbaToBgra(unalignedSrc, dst);
   const byteLoop = (): void => swizzleByteLoop(src, dst);
   const copy = (): void => dst.set(src);
 
-  const alignedGBps = measure(timing.repeats, sample(aligned));
+  const alignedGBps = measure(timing.repeats, sample(aligned), gbps);
   check('aligned');
-  const unalignedGBps = measure(timing.repeats, sample(unaligned));
+  const unalignedGBps = measure(timing.repeats, sample(unaligned), gbps);
   check('unaligned source');
-  const byteLoopGBps = measure(timing.repeats, sample(byteLoop));
+  const byteLoopGBps = measure(timing.repeats, sample(byteLoop), gbps);
   check('byte loop');
-  const copyGBps = measure(timing.repeats, sample(copy));
+  const copyGBps = measure(timing.repeats, sample(copy), gbps);
   if (!Buffer.from(dst.buffer).equals(Buffer.from(src.buffer))) failures.push(`swizzle ${size}: baseline copy broken`);
   return {
     size,
@@ -372,7 +399,7 @@ export function renderMarkdown(result: CodecBenchResult): string {
       ]),
     ),
     '',
-    `Medians of ${result.timing.repeats} samples of ≥ ${result.timing.sampleMs} ms each (spread = min–max). MB/s = 10^6 bytes/s, GB/s = 10^9 bytes/s.`,
+    `Medians of ${result.timing.repeats} samples of ≥ ${result.timing.sampleMs} ms CPU time each (spread = min–max), timed by the process's CPU time so that other load on a shared machine does not count; wall-clock medians are in codec.json. MB/s = 10^6 bytes/s, GB/s = 10^9 bytes/s.`,
     '"copied" = frames that spanned chunks and were reassembled; the rest are zero-copy views of the chunk.',
     ...(result.failures.length > 0 ? ['', '**Output checks failed:**', ...result.failures.map((f) => `- ${f}`)] : []),
   ].join('\n');

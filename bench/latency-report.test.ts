@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, modeResult, ratiosToWebrtc, reportMarkdown } from './latency-report.ts';
+import { buildReport, mergeMeasurements, modeResult, ratiosToWebrtc, reportMarkdown } from './latency-report.ts';
 
 const env = { node: 'v20', cpu: 'cpu', cores: 2, memoryMiB: 1, os: 'linux', date: '2026-01-01T00:00:00Z', chromium: '140.0' };
-const settings = { seconds: 2, modes: ['jpeg', 'webrtc'], width: 640, height: 480, fps: 30 };
+const settings = { seconds: 2, modes: ['jpeg', 'webrtc'], width: 640, height: 480, fps: 30, rounds: 1 };
 
 describe('modeResult', () => {
   it('summarises latencies, rates and sizes', () => {
@@ -15,6 +15,12 @@ describe('modeResult', () => {
     const r = modeResult({ latencies: [], seconds: 2, captured: 0, bytesSent: 0, framesSent: 0, misses: 0 });
     expect(r).toMatchObject({ p50Ms: null, p95Ms: null, frames: 0, bytesPerFrame: null, notPaintedPct: null });
     expect(JSON.stringify(r)).not.toMatch(/NaN|Infinity/);
+  });
+
+  it('adds per-stage p50/p95 for WebRTC', () => {
+    const videoStages = [{ captureTime: 0, trackCaptureTime: 10, receiveTime: 20, paintTime: 40 }];
+    const r = modeResult({ latencies: [40], seconds: 1, captured: 1, bytesSent: 1, framesSent: 1, misses: 0, videoStages });
+    expect(r.hops).toEqual({ pickup: { p50: 10, p95: 10 }, encodeNetwork: { p50: 10, p95: 10 }, bufferDecode: { p50: 20, p95: 20 } });
   });
 
   it('adds per-hop p50/p95 for raw modes', () => {
@@ -53,5 +59,14 @@ describe('ratios and report', () => {
     expect(md).toMatch(/\| jpeg +\| +40 \|/);
     expect(md).toContain('Chromium 140.0');
     expect(md).toContain('met (ratio 0.667)');
+  });
+});
+
+describe('mergeMeasurements', () => {
+  it('pools samples and counters of two rounds and keeps the latest figures', () => {
+    const a = { latencies: [1, 2], seconds: 1, captured: 3, bytesSent: 30, framesSent: 3, misses: 1, appEncodeMs: 5, hops: [] };
+    const b = { latencies: [3], seconds: 2, captured: 2, bytesSent: 20, framesSent: 2, misses: 0, appEncodeMs: 7 };
+    expect(mergeMeasurements(undefined, b)).toBe(b);
+    expect(mergeMeasurements(a, b)).toEqual({ latencies: [1, 2, 3], seconds: 3, captured: 5, bytesSent: 50, framesSent: 5, misses: 1, appEncodeMs: 7, hops: [] });
   });
 });

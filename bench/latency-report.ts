@@ -3,7 +3,7 @@
  * ratios of each raw mode to WebRTC, the JSON document and the Markdown report. Pure
  * functions, unit-tested (latency-report.test.ts).
  */
-import { HOPS, hopDurations, type Hop, type HopMarks } from '../web/harness/hop-breakdown.ts';
+import { HOPS, hopDurations, VIDEO_STAGES, videoStageDurations, type HopMarks, type VideoStageMarks } from '../web/harness/hop-breakdown.ts';
 import { summarize } from '../web/harness/percentiles.ts';
 import type { BenchEnv } from './env.ts';
 import { fixed, markdownTable } from './table.ts';
@@ -26,6 +26,8 @@ export interface ModeMeasurement {
   misses: number;
   /** Raw modes: joined hop marks. */
   hops?: HopMarks[];
+  /** WebRTC: per-frame stage marks (requestVideoFrameCallback metadata). */
+  videoStages?: VideoStageMarks[];
   /** The app's medians over its stats window: encode (sender) and decode (receiver) ms. */
   appEncodeMs?: number | null;
   appDecodeMs?: number | null;
@@ -50,8 +52,8 @@ export interface ModeResult {
   /** Frames drawn by the sender that were never painted (skipped, dropped, or replaced), % of captured. */
   notPaintedPct: number | null;
   misses: number;
-  /** Raw modes: p50 and p95 of each hop, ms. */
-  hops?: Record<Hop, { p50: number | null; p95: number | null }>;
+  /** p50 and p95 of each hop, ms: raw modes `HOPS`, WebRTC `VIDEO_STAGES` (web/harness/hop-breakdown.ts). */
+  hops?: Record<string, { p50: number | null; p95: number | null }>;
   appEncodeMs?: number | null;
   appDecodeMs?: number | null;
   webrtc?: ModeMeasurement['webrtc'];
@@ -60,7 +62,7 @@ export interface ModeResult {
 /** The whole latency.json. */
 export interface LatencyReport {
   env: BenchEnv & { chromium: string };
-  settings: { seconds: number; modes: string[]; width: number; height: number; fps: number };
+  settings: { seconds: number; modes: string[]; width: number; height: number; fps: number; rounds: number };
   modes: Record<string, ModeResult>;
   /** Each raw mode's p50 and p95 divided by WebRTC's. */
   ratios: Record<string, { p50: number | null; p95: number | null }>;
@@ -85,19 +87,36 @@ export function modeResult(m: ModeMeasurement): ModeResult {
     notPaintedPct: m.captured > 0 ? round((100 * Math.max(0, m.captured - s.count)) / m.captured, 1) : null,
     misses: m.misses,
   };
-  if (m.hops && m.hops.length > 0) {
-    const durations = m.hops.map(hopDurations);
-    result.hops = Object.fromEntries(
-      HOPS.map((hop) => {
-        const h = summarize(durations.map((d) => d[hop]));
-        return [hop, { p50: round(h.p50), p95: round(h.p95) }];
+  const percentiles = <K extends string>(names: readonly K[], durations: Record<K, number>[]): Record<string, { p50: number | null; p95: number | null }> =>
+    Object.fromEntries(
+      names.map((name) => {
+        const h = summarize(durations.map((d) => d[name]));
+        return [name, { p50: round(h.p50), p95: round(h.p95) }];
       }),
-    ) as Record<Hop, { p50: number | null; p95: number | null }>;
-  }
+    );
+  if (m.hops && m.hops.length > 0) result.hops = percentiles(HOPS, m.hops.map(hopDurations));
+  else if (m.videoStages && m.videoStages.length > 0) result.hops = percentiles(VIDEO_STAGES, m.videoStages.map(videoStageDurations));
   if (m.appEncodeMs !== undefined) result.appEncodeMs = m.appEncodeMs;
   if (m.appDecodeMs !== undefined) result.appDecodeMs = m.appDecodeMs;
   if (m.webrtc !== undefined) result.webrtc = m.webrtc;
   return result;
+}
+
+/** Pools two rounds of one mode: samples and counters add up; the app's and getStats figures are the latest round's. */
+export function mergeMeasurements(a: ModeMeasurement | undefined, b: ModeMeasurement): ModeMeasurement {
+  if (a === undefined) return b;
+  const merged: ModeMeasurement = {
+    ...b,
+    latencies: [...a.latencies, ...b.latencies],
+    seconds: a.seconds + b.seconds,
+    captured: a.captured + b.captured,
+    bytesSent: a.bytesSent + b.bytesSent,
+    framesSent: a.framesSent + b.framesSent,
+    misses: a.misses + b.misses,
+  };
+  if (a.hops || b.hops) merged.hops = [...(a.hops ?? []), ...(b.hops ?? [])];
+  if (a.videoStages || b.videoStages) merged.videoStages = [...(a.videoStages ?? []), ...(b.videoStages ?? [])];
+  return merged;
 }
 
 /** Ratios of every non-WebRTC mode's p50/p95 to WebRTC's (empty without a WebRTC result). */
@@ -134,7 +153,7 @@ export function reportMarkdown(report: LatencyReport): string {
   lines.push(
     `Chromium ${env.chromium} (headless) · Node ${env.node} · ${env.cpu} · ${env.cores} cores · ${env.os} · ${env.date}`,
     '',
-    `${settings.width}×${settings.height} @ ${settings.fps} fps, ${settings.seconds} s per mode, sender and receiver pages in one browser, relay on loopback.`,
+    `${settings.width}×${settings.height} @ ${settings.fps} fps, ${settings.seconds} s per mode${settings.rounds > 1 ? ` in ${settings.rounds} alternating rounds` : ''}, sender and receiver pages in one browser, relay on loopback.`,
     '',
   );
   const names = Object.keys(report.modes);
@@ -149,7 +168,7 @@ export function reportMarkdown(report: LatencyReport): string {
     ),
     '',
   );
-  const raw = names.filter((name) => report.modes[name]!.hops);
+  const raw = names.filter((name) => name !== 'webrtc' && report.modes[name]!.hops);
   if (raw.length > 0) {
     lines.push('Raw path per hop, p50 (p95) ms — from header timestamps and page marks:', '');
     lines.push(
@@ -157,11 +176,16 @@ export function reportMarkdown(report: LatencyReport): string {
         ['mode', ...HOPS, 'app encode p50', 'app decode p50'],
         raw.map((name) => {
           const r = report.modes[name]!;
-          return [name, ...HOPS.map((hop) => `${r.hops![hop].p50 ?? '–'} (${r.hops![hop].p95 ?? '–'})`), r.appEncodeMs ?? null, r.appDecodeMs ?? null];
+          return [name, ...HOPS.map((hop) => `${r.hops![hop]?.p50 ?? '–'} (${r.hops![hop]?.p95 ?? '–'})`), r.appEncodeMs ?? null, r.appDecodeMs ?? null];
         }),
       ),
       '',
     );
+  }
+  const stages = report.modes['webrtc']?.hops;
+  if (stages) {
+    lines.push('WebRTC path per stage, p50 (p95) ms — from requestVideoFrameCallback metadata:', '');
+    lines.push(markdownTable(['mode', ...VIDEO_STAGES], [['webrtc', ...VIDEO_STAGES.map((s) => `${stages[s]?.p50 ?? '–'} (${stages[s]?.p95 ?? '–'})`)]]), '');
   }
   const webrtc = report.modes['webrtc']?.webrtc;
   if (webrtc) {

@@ -17,7 +17,7 @@ import { joinLatency } from '../web/harness/latency-recorder.ts';
 import { launchChromium } from '../web/test/chromium.ts';
 import { benchEnv, DEFAULT_RESULTS_DIR, writeResults } from './env.ts';
 import { cdfSvg } from './latency-chart.ts';
-import { buildReport, modeResult, reportMarkdown, type LatencyReport, type ModeMeasurement, type ModeResult } from './latency-report.ts';
+import { buildReport, mergeMeasurements, modeResult, reportMarkdown, type LatencyReport, type ModeMeasurement, type ModeResult } from './latency-report.ts';
 
 export const LATENCY_MODES = ['jpeg', 'bgra', 'webrtc'] as const;
 export type LatencyMode = (typeof LATENCY_MODES)[number];
@@ -45,6 +45,11 @@ export interface LatencyBenchOptions {
   fps?: number;
   /** Time per mode between the first painted frame and the start of measuring, s. Default 2. */
   warmupSeconds?: number;
+  /**
+   * The modes run in turn this many times, each for seconds / rounds, and the samples are
+   * pooled: on a shared machine, load that comes and goes then hits every mode alike. Default 1.
+   */
+  rounds?: number;
   /** Where latency.json, latency.md and latency.svg go. Default bench/results. */
   resultsDir?: string;
   /** The built web app. Default dist/web. */
@@ -74,6 +79,8 @@ export async function runLatencyBench(options: LatencyBenchOptions = {}): Promis
   const fps = options.fps ?? DEFAULT_LATENCY_FPS;
   const staticDir = options.staticDir ?? DEFAULT_STATIC_DIR;
   const log = options.log ?? (() => undefined);
+  const rounds = options.rounds ?? 1;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new TypeError(`rounds must be a positive integer [rounds:${rounds}]`);
   if (!(seconds > 0)) throw new TypeError(`seconds must be > 0 [seconds:${seconds}]`);
   if (modes.length === 0 || modes.some((m) => !LATENCY_MODES.includes(m))) throw new TypeError(`modes must be some of ${LATENCY_MODES.join(',')} [modes:${modes.join(',')}]`);
   if (!(fps >= 5 && fps <= 30)) throw new TypeError(`fps must be in 5..30 [fps:${fps}]`);
@@ -84,17 +91,25 @@ export async function runLatencyBench(options: LatencyBenchOptions = {}): Promis
   try {
     const env = { ...benchEnv(), chromium: chromium.browser.version() };
     log(`Chromium ${env.chromium} · Node ${env.node} · ${env.cpu} · ${env.cores} cores · ${env.os}`);
+    const pooled = new Map<LatencyMode, ModeMeasurement>();
+    for (let round = 1; round <= rounds; round++) {
+      for (const mode of modes) {
+        const slice = seconds / rounds;
+        log(`${mode}${rounds > 1 ? ` (round ${round}/${rounds})` : ''}: ${width}×${height} @ ${fps} fps for ${slice} s …`);
+        const measured = await runMode(chromium.browser, relay, mode, { seconds: slice, width, height, fps, warmupSeconds: options.warmupSeconds ?? DEFAULT_WARMUP_SECONDS });
+        pooled.set(mode, mergeMeasurements(pooled.get(mode), measured));
+      }
+    }
     const results: Record<string, ModeResult> = {};
     const latencies: Record<string, number[]> = {};
     for (const mode of modes) {
-      log(`${mode}: ${width}×${height} @ ${fps} fps for ${seconds} s …`);
-      const measured = await runMode(chromium.browser, relay, mode, { seconds, width, height, fps, warmupSeconds: options.warmupSeconds ?? DEFAULT_WARMUP_SECONDS });
+      const measured = pooled.get(mode)!;
       results[mode] = modeResult(measured);
       latencies[mode] = measured.latencies;
       const r = results[mode];
       log(`${mode}: p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, p99 ${r.p99Ms} ms, ${r.frames} frames, ${r.fps} fps, ${r.bytesPerFrame} B/frame`);
     }
-    const report = buildReport(env, { seconds, modes: [...modes], width, height, fps }, results);
+    const report = buildReport(env, { seconds, modes: [...modes], width, height, fps, rounds }, results);
     const dir = options.resultsDir ?? DEFAULT_RESULTS_DIR;
     await writeResults('latency', report, reportMarkdown(report), dir);
     await writeFile(join(dir, 'latency.svg'), cdfSvg(modes.map((m) => ({ name: m, values: latencies[m] ?? [] })), { title: `Capture → paint latency, ${width}×${height} @ ${fps} fps (CDF)` }));
@@ -169,6 +184,15 @@ async function runMode(
           }
         : null;
       delete measured.appDecodeMs;
+      const captureTimes = new Map(s.harness.captures.map((c) => [c.id, c.captureTime]));
+      const firstPaint = new Set<number>();
+      measured.videoStages = [];
+      for (const paint of r.harness.paints) {
+        const captureTime = captureTimes.get(paint.id);
+        if (captureTime === undefined || paint.video === undefined || firstPaint.has(paint.id)) continue;
+        firstPaint.add(paint.id);
+        measured.videoStages.push({ captureTime, ...paint.video, paintTime: paint.paintTime });
+      }
     } else {
       measured.hops = joinHopMarks(s.harness.sendMarks, r.harness.receiveMarks);
     }

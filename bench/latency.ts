@@ -3,7 +3,8 @@
  * same harness frames, side by side in one headless Chromium run (see latency-run.ts).
  *
  * Flags: `--seconds N` (per mode, default 10), `--modes jpeg,bgra,webrtc`, `--res 640x480`,
- * `--fps 30`, `--warmup N` (s, default 2), `--results-dir DIR` (default bench/results),
+ * `--fps 30`, `--warmup N` (s, default 2), `--rounds N` (modes alternate N times, each for
+ * seconds/N, samples pooled; default 1), `--results-dir DIR` (default bench/results),
  * `--static-dir DIR` (the built app, default dist/web).
  * Output: RESULTS/latency.json, RESULTS/latency.md, RESULTS/latency.svg; the table on
  * stdout, the environment and progress on stderr. Exits 1 if a mode painted nothing.
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     res: { type: 'string' },
     fps: { type: 'string' },
     warmup: { type: 'string' },
+    rounds: { type: 'string' },
     'results-dir': { type: 'string' },
     'static-dir': { type: 'string' },
   },
@@ -42,6 +44,7 @@ try {
     ...(res ?? {}),
     ...(values.fps ? { fps: Number(values.fps) } : {}),
     ...(values.warmup ? { warmupSeconds: Number(values.warmup) } : {}),
+    ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
     ...(values['results-dir'] ? { resultsDir: values['results-dir'] } : {}),
     ...(values['static-dir'] ? { staticDir: values['static-dir'] } : {}),
     log: (line) => process.stderr.write(`${line}\n`),

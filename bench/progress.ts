@@ -13,9 +13,12 @@ export class ProgressLine {
     this.#tty = stream.isTTY === true;
   }
 
-  /** Replaces the line with `text`. */
-  update(text: string): void {
-    if (text === this.#last) return;
+  /**
+   * Replaces the line with `text`. A `transient` update (a phase, a counter) is shown only on a
+   * terminal; off a terminal only the lasting ones (results) are written, one per line.
+   */
+  update(text: string, options: { transient?: boolean } = {}): void {
+    if (text === this.#last || (options.transient === true && !this.#tty)) return;
     this.#last = text;
     if (this.#tty) {
       const pad = Math.max(0, this.#width - text.length);

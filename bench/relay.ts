@@ -83,6 +83,8 @@ const BGRA_FRAME = { codec: 'bgra', width: 640, height: 480, frameBytes: HEADER_
 const JPEG_WINDOW = 8;
 const BGRA_WINDOW = 3;
 const ROOMS_FPS = 30;
+/** Pause after each run so the next one does not share the CPU with its clean-up, ms. */
+const SETTLE_MS = 200;
 
 type FrameShape = { codec: 'jpeg' | 'bgra'; width: number; height: number; frameBytes: number };
 
@@ -319,6 +321,7 @@ async function runOnce(rig: Rig, kind: RelayKind, spec: CaseSpec, timing: RelayB
   const reports = await Promise.all(loads.map((l) => l.call<LoadReport>({ type: 'report' })));
   await Promise.all(loads.map((l) => l.call({ type: 'teardown' })));
   await waitConnections(host, (n) => n === 0, 5_000);
+  await sleep(SETTLE_MS);
 
   // Throughput over the measured window, each load generator on its own clock.
   let mbps = 0;
@@ -462,10 +465,12 @@ export async function runRelayBench(options: {
       index++;
       const runs: RunResult[] = [];
       for (let r = 0; r < timing.repeats; r++) {
-        const order: RelayKind[] = r % 2 === 0 ? ['framewire', 'baseline'] : ['baseline', 'framewire'];
-        for (const kind of order) {
+        // Strictly alternating (framewire, baseline, framewire, …): every run follows one run of
+        // the other relay, so both see the same conditions (a relay that just went idle still
+        // shrinks its heap for a while; an ABBA order would hand that cost to one side).
+        for (const kind of ['framewire', 'baseline'] as const) {
           const tag = `relay [${index}/${totalCases}] ${spec.name} · ${kind} · run ${r + 1}/${timing.repeats}`;
-          const run = await runOnce(rig, kind, spec, timing, (phase) => line.update(`${tag} · ${phase}…`));
+          const run = await runOnce(rig, kind, spec, timing, (phase) => line.update(`${tag} · ${phase}…`, { transient: true }));
           line.update(`${tag} · ${fmtRun(run)}`);
           runs.push(run);
         }
@@ -494,7 +499,7 @@ export async function runRelayBench(options: {
           for (let attempt = 1; attempt <= ROOMS_ATTEMPTS; attempt++) {
             const tag = `relay [${index}/${totalCases}] ${spec.name} · ${kind}${attempt > 1 ? ` · retry ${attempt - 1}` : ''}`;
             if (run !== undefined) retried.push(run);
-            run = await runOnce(rig, kind, spec, timing, (phase) => line.update(`${tag} · ${phase}…`));
+            run = await runOnce(rig, kind, spec, timing, (phase) => line.update(`${tag} · ${phase}…`, { transient: true }));
             line.update(`${tag} · ${fmtRun(run)}`);
             if (holds(run) || run.failures.length > 0) break;
           }
@@ -555,7 +560,7 @@ export function renderMarkdown(result: RelayBenchResult, failures: string[] = []
     '',
     `Rooms × 2 peers this machine holds (${result.rooms.criteria}): framewire **${cap(result.rooms.framewire, result.rooms.framewireCapped)}**, baseline **${cap(result.rooms.baseline, result.rooms.baselineCapped)}**.`,
     '',
-    `MB/s = 10^6 bytes/s delivered to receivers in the measured window (${result.timing.measureMs} ms after ${result.timing.warmupMs} ms warm-up); medians of ${result.timing.repeats} alternating run(s) per relay for the max-rate cases; ratio = median of the per-repeat framewire/baseline ratios.`,
+    `MB/s = 10^6 bytes/s delivered to receivers in the measured window (${result.timing.measureMs} ms after ${result.timing.warmupMs} ms warm-up); medians of ${result.timing.repeats} run(s) per relay, alternating framewire/baseline, for the max-rate cases; ratio = median of the per-repeat framewire/baseline ratios.`,
     'Max rate is a closed loop: the sender keeps at most 8 frames (3 for BGRA) between itself and its slowest receiver, so it measures what the relay delivers end to end rather than what it can read and then drop or queue.',
     'Relay delay = receive time − captureTime (send), one clock. CPU % = relay process CPU time / wall time (100 = one core); CPU µs/frame = relay CPU time / frames delivered; RSS = peak during the window.',
     'drop % = (relay drops + frames a paced sender could not send on time) / frames due.',

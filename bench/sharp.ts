@@ -166,7 +166,7 @@ export async function runSharpBench(options: { mode: keyof typeof SHARP_MODES; r
         const outputs: Partial<Record<'rgba' | 'bgra', Buffer>> = {};
         for (const input of ['rgba', 'bgra'] as const) {
           done++;
-          line.update(`sharp [${done}/${total}] ${size} ${input} q${quality}${mozjpeg ? ' mozjpeg' : ''}…`);
+          line.update(`sharp [${done}/${total}] ${size} ${input} q${quality}${mozjpeg ? ' mozjpeg' : ''}…`, { transient: true });
           const once = async (): Promise<Buffer> =>
             input === 'rgba' ? encode(rgba, width, height, quality, mozjpeg) : encode(bgraToRgba(bgra, scratch), width, height, quality, mozjpeg);
           for (let i = 0; i < mode.warmup; i++) await once();

@@ -521,6 +521,14 @@ describe('wire format v1', () => {
       expect(decodeFrame(bytes).sourceId).toBe(9);
     });
 
+    it('setSourceId rejects an id that is not a u32, leaving the frame untouched', () => {
+      const bytes = encodeFrame(DOC_INIT);
+      for (const id of [-1, 2 ** 32, 1.5, Number.NaN]) {
+        expectFrameError(() => setSourceId(bytes, id), 'bad-init', `cannot encode frame: sourceId not a u32 [sourceId:${id}]`);
+      }
+      expect(bytes).toEqual(workedExampleFromDoc());
+    });
+
     it('throw too-short on less than a header', () => {
       expectFrameError(() => setSourceId(new Uint8Array(20), 1), 'too-short', 'frame shorter than its header [bytes:20, needed:40]');
       expectFrameError(() => setRelayTime(new Uint8Array(39), 1), 'too-short', 'frame shorter than its header [bytes:39, needed:40]');

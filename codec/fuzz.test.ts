@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Codec,
   decodeFrame,
+  decodeHeader,
   encodeFrame,
   FrameError,
   FrameReader,
@@ -97,6 +98,17 @@ function checkDecoded(frame: Frame, bytes: Uint8Array): string | null {
   return null;
 }
 
+/** The code decodeHeader throws for `bytes`, or null if it accepts them. */
+function headerErrorCode(bytes: Uint8Array): FrameErrorCode | null {
+  try {
+    decodeHeader(bytes);
+    return null;
+  } catch (error) {
+    if (error instanceof FrameError) return error.code;
+    throw error;
+  }
+}
+
 function sameFields(frame: Frame, init: FrameInit): boolean {
   return (
     frame.codec === init.codec &&
@@ -142,9 +154,11 @@ describe('fuzz', () => {
         slab.set(bytes, offset);
         bytes = slab.subarray(offset, offset + bytes.length);
       }
+      const headerCode = headerErrorCode(bytes);
       try {
         const frame = decodeFrame(bytes);
         kinds.decoded++;
+        if (headerCode !== null) failures.push(`#${i}: decodeHeader rejected (${headerCode}) what decodeFrame accepted`);
         const broken = checkDecoded(frame, bytes);
         if (broken !== null) failures.push(`#${i}: decoded frame breaks invariant: ${broken}`);
         if (init !== null && !sameFields(frame, init)) failures.push(`#${i}: valid frame did not round-trip`);
@@ -154,6 +168,11 @@ describe('fuzz', () => {
           continue;
         }
         if (init !== null) failures.push(`#${i}: valid frame rejected: ${error.message}`);
+        // decodeHeader runs the same header checks; only payload checks are decodeFrame's own.
+        const payloadCheck = error.code === 'bad-payload-size' || error.code === 'not-jpeg';
+        if (payloadCheck ? headerCode !== null : headerCode !== error.code) {
+          failures.push(`#${i}: decodeFrame threw ${error.code}, decodeHeader ${headerCode ?? 'accepted'}`);
+        }
         if (!/\[.*\]$/.test(error.message)) failures.push(`#${i}: message without context: ${error.message}`);
         codes.set(error.code, (codes.get(error.code) ?? 0) + 1);
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HOPS, hopDurations, joinHopMarks } from './hop-breakdown.ts';
+import { HOPS, hopDurations, joinHopMarks, VIDEO_STAGES, videoStageDurations } from './hop-breakdown.ts';
 
 describe('hop breakdown', () => {
   const marks = { captureTime: 1000, sentAt: 1009, relayTime: 1011, receivedAt: 1012.5, paintedAt: 1017 };
@@ -22,5 +22,11 @@ describe('hop breakdown', () => {
       { seq: 3, sourceId: 4, captureTime: 1066, relayTime: 1, receivedAt: 1, paintedAt: 1 }, // no send marks
     ];
     expect(joinHopMarks(sent, received)).toEqual([marks]);
+  });
+
+  it('splits a WebRTC frame into pickup, encode+network and buffer+decode', () => {
+    const stages = videoStageDurations({ captureTime: 1000, trackCaptureTime: 1012, receiveTime: 1020, paintTime: 1035 });
+    expect(stages).toEqual({ pickup: 12, encodeNetwork: 8, bufferDecode: 15 });
+    expect(VIDEO_STAGES.reduce((sum, s) => sum + stages[s], 0)).toBe(35);
   });
 });

@@ -69,3 +69,32 @@ export function joinHopMarks(sent: readonly SendMarks[], received: readonly Rece
   }
   return joined;
 }
+
+/**
+ * The WebRTC path's stages, from `requestVideoFrameCallback` metadata of each painted frame:
+ *
+ * | stage | from → to | what happens there |
+ * |---|---|---|
+ * | pickup | harness draw → the track's capture stamp | `canvas.captureStream()` takes the canvas at its next composite |
+ * | encodeNetwork | track capture → last packet received | VP8 encode, packetization, pacer, loopback UDP |
+ * | bufferDecode | received → presented | jitter buffer, decode, hand-off to the compositor |
+ */
+export const VIDEO_STAGES = ['pickup', 'encodeNetwork', 'bufferDecode'] as const;
+export type VideoStage = (typeof VIDEO_STAGES)[number];
+
+/** Timestamps of one WebRTC frame, ms since the Unix epoch. */
+export interface VideoStageMarks {
+  captureTime: number;
+  trackCaptureTime: number;
+  receiveTime: number;
+  paintTime: number;
+}
+
+/** Duration of each WebRTC stage, ms; they add up to paintTime − captureTime. */
+export function videoStageDurations(marks: VideoStageMarks): Record<VideoStage, number> {
+  return {
+    pickup: marks.trackCaptureTime - marks.captureTime,
+    encodeNetwork: marks.receiveTime - marks.trackCaptureTime,
+    bufferDecode: marks.paintTime - marks.receiveTime,
+  };
+}

@@ -21,6 +21,11 @@ export interface PaintMark {
   paintTime: number;
   /** The peer whose frame it was (the relay's source id), when known. */
   peerId?: number;
+  /**
+   * WebRTC only, from `requestVideoFrameCallback` metadata (ms since the epoch): the frame's
+   * capture instant as the sender's track stamped it, and when its last packet arrived.
+   */
+  video?: { trackCaptureTime: number; receiveTime: number };
 }
 
 /** One frame that was both captured and painted. */
@@ -72,8 +77,11 @@ export class LatencyRecorder {
   }
 
   /** Notes that a frame carrying `id` was painted at `paintTime` (ms since the epoch). */
-  recordPaint(id: number, paintTime: number, peerId?: number): void {
-    this.#paints.push(peerId === undefined ? { id, paintTime } : { id, paintTime, peerId });
+  recordPaint(id: number, paintTime: number, peerId?: number, video?: PaintMark['video']): void {
+    const mark: PaintMark = { id, paintTime };
+    if (peerId !== undefined) mark.peerId = peerId;
+    if (video !== undefined) mark.video = video;
+    this.#paints.push(mark);
     if (this.#paints.length > this.#maxEntries) this.#paints.splice(0, this.#paints.length - this.#maxEntries);
   }
 

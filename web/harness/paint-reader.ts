@@ -40,7 +40,17 @@ export class FrameIdReader {
   }
 }
 
-type VideoFrameMetadataLike = { presentationTime: number; expectedDisplayTime: number; width: number; height: number; presentedFrames: number };
+type VideoFrameMetadataLike = {
+  presentationTime: number;
+  expectedDisplayTime: number;
+  width: number;
+  height: number;
+  presentedFrames: number;
+  /** WebRTC: the sender's capture instant of this frame, mapped to our clock. */
+  captureTime?: number;
+  /** WebRTC: when the frame's last packet arrived. */
+  receiveTime?: number;
+};
 type VideoWithCallback = HTMLVideoElement & {
   requestVideoFrameCallback(cb: (now: number, meta: VideoFrameMetadataLike) => void): number;
   cancelVideoFrameCallback(handle: number): void;
@@ -49,7 +59,8 @@ type VideoWithCallback = HTMLVideoElement & {
 /**
  * Watches a `<video>` (a remote WebRTC stream): for each new frame, reads its id and
  * records it as painted at the frame's `presentationTime` (when it was handed to the
- * compositor). `close()` is safe to call twice.
+ * compositor), with the frame's track capture and packet receive instants for the
+ * per-stage breakdown. `close()` is safe to call twice.
  */
 export class VideoPaintWatcher {
   readonly video: HTMLVideoElement;
@@ -74,7 +85,13 @@ export class VideoPaintWatcher {
       if (this.#closed) return;
       this.#schedule();
       const id = this.#reader.read(video, meta.width || video.videoWidth, meta.height || video.videoHeight);
-      if (id !== null) this.#recorder.recordPaint(id, performance.timeOrigin + meta.presentationTime, this.#peerId);
+      if (id === null) return;
+      const origin = performance.timeOrigin;
+      const stages =
+        meta.captureTime !== undefined && meta.receiveTime !== undefined
+          ? { trackCaptureTime: origin + meta.captureTime, receiveTime: origin + meta.receiveTime }
+          : undefined;
+      this.#recorder.recordPaint(id, origin + meta.presentationTime, this.#peerId, stages);
     });
   }
 
