@@ -18,9 +18,9 @@ describe('modeResult', () => {
   });
 
   it('adds per-stage p50/p95 for WebRTC', () => {
-    const videoStages = [{ captureTime: 0, trackCaptureTime: 10, receiveTime: 20, paintTime: 40 }];
+    const videoStages = [{ captureTime: 0, receiveTime: 20, paintTime: 40 }];
     const r = modeResult({ latencies: [40], seconds: 1, captured: 1, bytesSent: 1, framesSent: 1, misses: 0, videoStages });
-    expect(r.hops).toEqual({ pickup: { p50: 10, p95: 10 }, encodeNetwork: { p50: 10, p95: 10 }, bufferDecode: { p50: 20, p95: 20 } });
+    expect(r.hops).toEqual({ sendNetwork: { p50: 20, p95: 20 }, bufferDecodeRender: { p50: 20, p95: 20 } });
   });
 
   it('adds per-hop p50/p95 for raw modes', () => {

@@ -62,7 +62,7 @@ export interface ModeResult {
 /** The whole latency.json. */
 export interface LatencyReport {
   env: BenchEnv & { chromium: string };
-  settings: { seconds: number; modes: string[]; width: number; height: number; fps: number; rounds: number };
+  settings: { seconds: number; modes: string[]; width: number; height: number; fps: number; rounds: number; webrtcJitterBufferTargetMs?: number };
   modes: Record<string, ModeResult>;
   /** Each raw mode's p50 and p95 divided by WebRTC's. */
   ratios: Record<string, { p50: number | null; p95: number | null }>;
@@ -153,7 +153,7 @@ export function reportMarkdown(report: LatencyReport): string {
   lines.push(
     `Chromium ${env.chromium} (headless) · Node ${env.node} · ${env.cpu} · ${env.cores} cores · ${env.os} · ${env.date}`,
     '',
-    `${settings.width}×${settings.height} @ ${settings.fps} fps, ${settings.seconds} s per mode${settings.rounds > 1 ? ` in ${settings.rounds} alternating rounds` : ''}, sender and receiver pages in one browser, relay on loopback.`,
+    `${settings.width}×${settings.height} @ ${settings.fps} fps, ${settings.seconds} s per mode${settings.rounds > 1 ? ` in ${settings.rounds} alternating rounds` : ''}, sender and receiver pages in one browser, relay on loopback${settings.webrtcJitterBufferTargetMs !== undefined ? `, WebRTC jitterBufferTarget ${settings.webrtcJitterBufferTargetMs} ms` : ''}.`,
     '',
   );
   const names = Object.keys(report.modes);

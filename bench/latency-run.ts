@@ -54,6 +54,8 @@ export interface LatencyBenchOptions {
   resultsDir?: string;
   /** The built web app. Default dist/web. */
   staticDir?: string;
+  /** WebRTC receivers' jitter-buffer target, ms (`jitterBufferTarget` page parameter). Default: the browser's. */
+  webrtcJitterBufferTargetMs?: number;
   /** Progress lines (stderr in the CLI). Default none. */
   log?: (line: string) => void;
 }
@@ -96,7 +98,14 @@ export async function runLatencyBench(options: LatencyBenchOptions = {}): Promis
       for (const mode of modes) {
         const slice = seconds / rounds;
         log(`${mode}${rounds > 1 ? ` (round ${round}/${rounds})` : ''}: ${width}×${height} @ ${fps} fps for ${slice} s …`);
-        const measured = await runMode(chromium.browser, relay, mode, { seconds: slice, width, height, fps, warmupSeconds: options.warmupSeconds ?? DEFAULT_WARMUP_SECONDS });
+        const measured = await runMode(chromium.browser, relay, mode, {
+          seconds: slice,
+          width,
+          height,
+          fps,
+          warmupSeconds: options.warmupSeconds ?? DEFAULT_WARMUP_SECONDS,
+          extraParams: mode === 'webrtc' && options.webrtcJitterBufferTargetMs !== undefined ? { jitterBufferTarget: String(options.webrtcJitterBufferTargetMs) } : {},
+        });
         pooled.set(mode, mergeMeasurements(pooled.get(mode), measured));
       }
     }
@@ -109,7 +118,8 @@ export async function runLatencyBench(options: LatencyBenchOptions = {}): Promis
       const r = results[mode];
       log(`${mode}: p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, p99 ${r.p99Ms} ms, ${r.frames} frames, ${r.fps} fps, ${r.bytesPerFrame} B/frame`);
     }
-    const report = buildReport(env, { seconds, modes: [...modes], width, height, fps, rounds }, results);
+    const settings = { seconds, modes: [...modes], width, height, fps, rounds, ...(options.webrtcJitterBufferTargetMs !== undefined ? { webrtcJitterBufferTargetMs: options.webrtcJitterBufferTargetMs } : {}) };
+    const report = buildReport(env, settings, results);
     const dir = options.resultsDir ?? DEFAULT_RESULTS_DIR;
     await writeResults('latency', report, reportMarkdown(report), dir);
     await writeFile(join(dir, 'latency.svg'), cdfSvg(modes.map((m) => ({ name: m, values: latencies[m] ?? [] })), { title: `Capture → paint latency, ${width}×${height} @ ${fps} fps (CDF)` }));
@@ -126,13 +136,13 @@ async function runMode(
   browser: Browser,
   relay: Relay,
   mode: LatencyMode,
-  o: { seconds: number; width: number; height: number; fps: number; warmupSeconds: number },
+  o: { seconds: number; width: number; height: number; fps: number; warmupSeconds: number; extraParams: Record<string, string> },
 ): Promise<ModeMeasurement> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
     const room = `latency-${mode}-${Date.now().toString(36)}`;
     const url = (name: string): string =>
-      `${relay.url}/?${new URLSearchParams({ room, name, mode, res: `${o.width}x${o.height}`, fps: String(o.fps), source: 'harness', harness: 'synthetic', autostart: '1' })}`;
+      `${relay.url}/?${new URLSearchParams({ room, name, mode, res: `${o.width}x${o.height}`, fps: String(o.fps), source: 'harness', harness: 'synthetic', autostart: '1', ...o.extraParams })}`;
     const sender = await context.newPage();
     const receiver = await context.newPage();
     for (const [name, page] of [['sender', sender], ['receiver', receiver]] as const) {

@@ -4,7 +4,8 @@
  *
  * Flags: `--seconds N` (per mode, default 10), `--modes jpeg,bgra,webrtc`, `--res 640x480`,
  * `--fps 30`, `--warmup N` (s, default 2), `--rounds N` (modes alternate N times, each for
- * seconds/N, samples pooled; default 1), `--results-dir DIR` (default bench/results),
+ * seconds/N, samples pooled; default 1), `--webrtc-jitter-target MS` (receivers'
+ * jitterBufferTarget; default the browser's), `--results-dir DIR` (default bench/results),
  * `--static-dir DIR` (the built app, default dist/web).
  * Output: RESULTS/latency.json, RESULTS/latency.md, RESULTS/latency.svg; the table on
  * stdout, the environment and progress on stderr. Exits 1 if a mode painted nothing.
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     fps: { type: 'string' },
     warmup: { type: 'string' },
     rounds: { type: 'string' },
+    'webrtc-jitter-target': { type: 'string' },
     'results-dir': { type: 'string' },
     'static-dir': { type: 'string' },
   },
@@ -45,6 +47,7 @@ try {
     ...(values.fps ? { fps: Number(values.fps) } : {}),
     ...(values.warmup ? { warmupSeconds: Number(values.warmup) } : {}),
     ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
+    ...(values['webrtc-jitter-target'] ? { webrtcJitterBufferTargetMs: Number(values['webrtc-jitter-target']) } : {}),
     ...(values['results-dir'] ? { resultsDir: values['results-dir'] } : {}),
     ...(values['static-dir'] ? { staticDir: values['static-dir'] } : {}),
     log: (line) => process.stderr.write(`${line}\n`),

@@ -1,9 +1,11 @@
 /**
  * Child process of the relay bench that runs one relay — framewire's (`startRelay`) or the
  * bare-ws baseline — on 127.0.0.1, port 0, alone on its event loop, and reports its RSS,
- * CPU time and counters on request. Usage (by bench/relay.ts): `relay-host.ts framewire|baseline [RELAY_OPTIONS_JSON]`.
+ * CPU time and counters on request. Usage (by bench/relay.ts): `relay-host.ts framewire|baseline [RELAY_OPTIONS_JSON [RELAY_MODULE]]`.
  */
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { serveParent, type HostRequest, type HostReady, type HostSample, type RelayCounters, type RelayKind } from './relay-ipc.ts';
 import { startBaselineRelay } from './relay-baseline.ts';
 import type { RelayOptions } from '../server/relay.ts';
@@ -20,7 +22,9 @@ interface Running {
 
 async function start(kind: RelayKind): Promise<Running> {
   if (kind === 'baseline') return startBaselineRelay({ host: '127.0.0.1', port: 0 });
-  const { startRelay } = await import('../server/relay.ts');
+  // argv[4]: another build of the relay to measure (a path to a module exporting `startRelay`).
+  const module = process.argv[4] ? pathToFileURL(resolve(process.argv[4])).href : '../server/relay.ts';
+  const { startRelay } = (await import(module)) as typeof import('../server/relay.ts');
   const extra = JSON.parse(process.argv[3] ?? '{}') as RelayOptions;
   return startRelay({ logLevel: 'error', ...extra, host: '127.0.0.1', port: 0 });
 }

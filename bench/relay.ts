@@ -13,7 +13,9 @@
  * Flags: `--quick` (≤ 60 s), `--smoke` (a few seconds, for the test suite), `--repeats N`,
  * `--only TEXT` (cases whose name contains TEXT), `--profile` (both relays under
  * `node --cpu-prof`, profiles in RESULTS/profiles/{framewire,baseline}), `--results-dir DIR` (default bench/results),
- * `--relay-options JSON` (extra `startRelay` options for framewire, e.g. '{"maxInFlight":2}').
+ * `--relay-options JSON` (extra `startRelay` options for framewire, e.g. '{"maxInFlight":2}'),
+ * `--relay-module PATH` (measure another build of the relay, e.g. a patched copy: before/after),
+ * `--rooms N` (the scaling case at N rooms only: a fixed load, to compare CPU).
  * Output: RESULTS/relay.json, RESULTS/relay.md, the table on stdout, progress on stderr.
  */
 import { performance } from 'node:perf_hooks';
@@ -210,9 +212,9 @@ class Rig {
     this.loads = [new LoadWorker(load, 0), new LoadWorker(load, 1)];
   }
 
-  static async start(profileDir: string | undefined, relayOptions: string): Promise<Rig> {
+  static async start(profileDir: string | undefined, relayOptions: string, relayModule: string | undefined): Promise<Rig> {
     const prof = (kind: RelayKind) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, kind)}`] : []);
-    const framewire = new ChildLink<HostRequest>('./relay-host.ts', ['framewire', relayOptions], prof('framewire'));
+    const framewire = new ChildLink<HostRequest>('./relay-host.ts', ['framewire', relayOptions, ...(relayModule ? [relayModule] : [])], prof('framewire'));
     const baseline = new ChildLink<HostRequest>('./relay-host.ts', ['baseline'], prof('baseline'));
     const load = new ChildLink<LoadProcessRequest>('./relay-load.ts', ['2']);
     const [fw, bl] = await Promise.all([framewire.waitFor<HostReady>('ready'), baseline.waitFor<HostReady>('ready')]);
@@ -436,9 +438,14 @@ export async function runRelayBench(options: {
   resultsDir?: string;
   /** Extra `startRelay` options for framewire's relay (e.g. `{ maxInFlight: 2 }`). */
   relayOptions?: Record<string, unknown>;
+  /** Measure another build of the relay: path of a module exporting `startRelay` (e.g. a patched copy). */
+  relayModule?: string;
+  /** Scaling case at this one room count instead of the scan (a fixed load, e.g. to compare CPU). */
+  rooms?: number;
 }): Promise<RelayBenchResult> {
   const timing = { ...MODES[options.mode] };
   if (options.repeats !== undefined) timing.repeats = options.repeats;
+  if (options.rooms !== undefined) timing.roomSteps = [options.rooms];
   const resultsDir = options.resultsDir ?? DEFAULT_RESULTS_DIR;
   const line = new ProgressLine();
   const env = benchEnv();
@@ -449,7 +456,7 @@ export async function runRelayBench(options: {
   ].filter((c) => options.only === undefined || c.name.includes(options.only));
   const doRooms = options.only === undefined || 'rooms'.includes(options.only) || options.only.includes('rooms');
 
-  const rig = await Rig.start(options.profile ? join(resultsDir, 'profiles') : undefined, JSON.stringify(options.relayOptions ?? {}));
+  const rig = await Rig.start(options.profile ? join(resultsDir, 'profiles') : undefined, JSON.stringify(options.relayOptions ?? {}), options.relayModule);
   const cases: RelayCaseResult[] = [];
   const roomsSummary: RelayBenchResult['rooms'] = {
     criteria: `drops ≤ ${ROOMS_MAX_DROP_RATE * 100}% and p99 relay delay ≤ ${ROOMS_MAX_P99_MS} ms, ${ROOMS_FPS} fps, 50 KB frames`,
@@ -579,6 +586,8 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       'results-dir': { type: 'string' },
       'relay-options': { type: 'string' },
+      'relay-module': { type: 'string' },
+      rooms: { type: 'string' },
     },
   });
   const mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
@@ -590,6 +599,8 @@ async function main(): Promise<void> {
     profile: values.profile,
     ...(values['results-dir'] !== undefined ? { resultsDir: values['results-dir'] } : {}),
     ...(values['relay-options'] !== undefined ? { relayOptions: JSON.parse(values['relay-options']) as Record<string, unknown> } : {}),
+    ...(values['relay-module'] !== undefined ? { relayModule: values['relay-module'] } : {}),
+    ...(values.rooms !== undefined ? { rooms: Number(values.rooms) } : {}),
   });
   console.log(renderMarkdown(result));
   console.error(`relay bench (${mode}) done in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -24,9 +24,9 @@ describe('hop breakdown', () => {
     expect(joinHopMarks(sent, received)).toEqual([marks]);
   });
 
-  it('splits a WebRTC frame into pickup, encode+network and buffer+decode', () => {
-    const stages = videoStageDurations({ captureTime: 1000, trackCaptureTime: 1012, receiveTime: 1020, paintTime: 1035 });
-    expect(stages).toEqual({ pickup: 12, encodeNetwork: 8, bufferDecode: 15 });
+  it('splits a WebRTC frame into send+network and buffer+decode+render', () => {
+    const stages = videoStageDurations({ captureTime: 1000, receiveTime: 1020, paintTime: 1035 });
+    expect(stages).toEqual({ sendNetwork: 20, bufferDecodeRender: 15 });
     expect(VIDEO_STAGES.reduce((sum, s) => sum + stages[s], 0)).toBe(35);
   });
 });

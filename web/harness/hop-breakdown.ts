@@ -11,7 +11,7 @@
  * | encode | capture → `WebSocket.send` | draw the picture at send size, read pixels / JPEG-encode, frame it (latest-wins: no queue in the app) |
  * | sendRelay | `send` → relay stamps it | the browser's socket buffer (the send queue), loopback TCP, the relay's parse and validation |
  * | network | relay forward → receiving page reads it | relay's outbound queue, loopback TCP, browser WebSocket delivery to the page |
- * | decodePaint | received → painted | wait for the decoder (one at a time), JPEG decode / BGRA swizzle, draw on the tile canvas |
+ * | decodePaint | received → shown | wait for the decoder (one at a time), JPEG decode / BGRA swizzle, draw on the tile canvas, wait for the page's next rendering update (when the canvas goes to the compositor) |
  *
  * The app's own medians of encode time and decode time (`window.framewire.stats()`) split
  * the first and last hop further in the bench report.
@@ -75,17 +75,19 @@ export function joinHopMarks(sent: readonly SendMarks[], received: readonly Rece
  *
  * | stage | from → to | what happens there |
  * |---|---|---|
- * | pickup | harness draw → the track's capture stamp | `canvas.captureStream()` takes the canvas at its next composite |
- * | encodeNetwork | track capture → last packet received | VP8 encode, packetization, pacer, loopback UDP |
- * | bufferDecode | received → presented | jitter buffer, decode, hand-off to the compositor |
+ * | sendNetwork | harness draw → last packet received | `canvas.captureStream()` pickup at the canvas's next composite, VP8 encode, packetization, pacer, loopback UDP |
+ * | bufferDecodeRender | received → presented | jitter buffer, decode, the video compositor's wait for the next frame |
+ *
+ * NOTE: the metadata also has `captureTime`, but for a remote track it is the sender's stamp
+ * mapped through RTCP sender reports, an estimate that came out *earlier* than the draw; it
+ * is not used.
  */
-export const VIDEO_STAGES = ['pickup', 'encodeNetwork', 'bufferDecode'] as const;
+export const VIDEO_STAGES = ['sendNetwork', 'bufferDecodeRender'] as const;
 export type VideoStage = (typeof VIDEO_STAGES)[number];
 
 /** Timestamps of one WebRTC frame, ms since the Unix epoch. */
 export interface VideoStageMarks {
   captureTime: number;
-  trackCaptureTime: number;
   receiveTime: number;
   paintTime: number;
 }
@@ -93,8 +95,7 @@ export interface VideoStageMarks {
 /** Duration of each WebRTC stage, ms; they add up to paintTime − captureTime. */
 export function videoStageDurations(marks: VideoStageMarks): Record<VideoStage, number> {
   return {
-    pickup: marks.trackCaptureTime - marks.captureTime,
-    encodeNetwork: marks.receiveTime - marks.trackCaptureTime,
-    bufferDecode: marks.paintTime - marks.receiveTime,
+    sendNetwork: marks.receiveTime - marks.captureTime,
+    bufferDecodeRender: marks.paintTime - marks.receiveTime,
   };
 }

@@ -4,8 +4,10 @@
  * automation surface `window.framewire.harness` that bench/latency.ts reads.
  *
  * Raw modes: the paint hook hands the tile canvas right after each draw; the id is read
- * from it and the paint instant is that moment. WebRTC: the hook hands the `<video>`; a
- * `VideoPaintWatcher` then reads every new video frame and takes its `presentationTime`.
+ * from it at once, and the paint instant is the page's next rendering update (when the
+ * canvas goes to the compositor). WebRTC: the hook hands the `<video>`; a
+ * `VideoPaintWatcher` then reads every new video frame and takes its `presentationTime`
+ * (when the frame was handed to the compositor).
  */
 import type { CaptureSource } from '../pipeline/index.ts';
 import { HarnessSource } from './harness-source.ts';
@@ -89,14 +91,18 @@ export class LatencyHarness {
       if (!this.#watchers.has(element)) this.#watchers.set(element, new VideoPaintWatcher(element, peerId, this.recorder, this.#reader));
       return;
     }
-    const paintedAt = epochNow();
     const id = this.#reader.read(element, element.width, element.height);
-    if (id !== null) this.recorder.recordPaint(id, paintedAt, peerId);
     const receivedAt = this.socketMarks.receivedAt(header.sourceId, header.seq, header.captureTime);
-    if (receivedAt !== undefined) {
-      this.#receive.push({ seq: header.seq, sourceId: header.sourceId, captureTime: header.captureTime, relayTime: header.relayTime, receivedAt, paintedAt });
+    const { seq, sourceId, captureTime, relayTime } = header;
+    // NOTE: a canvas drawn now reaches the compositor at the page's next rendering update; the
+    // paint instant is taken there, as WebRTC's is the video frame's presentationTime.
+    requestAnimationFrame(() => {
+      const paintedAt = epochNow();
+      if (id !== null) this.recorder.recordPaint(id, paintedAt, peerId);
+      if (receivedAt === undefined) return;
+      this.#receive.push({ seq, sourceId, captureTime, relayTime, receivedAt, paintedAt });
       if (this.#receive.length > 20_000) this.#receive.splice(0, this.#receive.length - 20_000);
-    }
+    });
   }
 
   clear(): void {

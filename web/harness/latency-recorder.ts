@@ -21,11 +21,8 @@ export interface PaintMark {
   paintTime: number;
   /** The peer whose frame it was (the relay's source id), when known. */
   peerId?: number;
-  /**
-   * WebRTC only, from `requestVideoFrameCallback` metadata (ms since the epoch): the frame's
-   * capture instant as the sender's track stamped it, and when its last packet arrived.
-   */
-  video?: { trackCaptureTime: number; receiveTime: number };
+  /** WebRTC only, from `requestVideoFrameCallback` metadata: when the frame's last packet arrived (ms since the epoch). */
+  video?: { receiveTime: number };
 }
 
 /** One frame that was both captured and painted. */

@@ -46,8 +46,6 @@ type VideoFrameMetadataLike = {
   width: number;
   height: number;
   presentedFrames: number;
-  /** WebRTC: the sender's capture instant of this frame, mapped to our clock. */
-  captureTime?: number;
   /** WebRTC: when the frame's last packet arrived. */
   receiveTime?: number;
 };
@@ -59,8 +57,7 @@ type VideoWithCallback = HTMLVideoElement & {
 /**
  * Watches a `<video>` (a remote WebRTC stream): for each new frame, reads its id and
  * records it as painted at the frame's `presentationTime` (when it was handed to the
- * compositor), with the frame's track capture and packet receive instants for the
- * per-stage breakdown. `close()` is safe to call twice.
+ * compositor), with the frame's packet receive instant for the per-stage breakdown. `close()` is safe to call twice.
  */
 export class VideoPaintWatcher {
   readonly video: HTMLVideoElement;
@@ -87,10 +84,7 @@ export class VideoPaintWatcher {
       const id = this.#reader.read(video, meta.width || video.videoWidth, meta.height || video.videoHeight);
       if (id === null) return;
       const origin = performance.timeOrigin;
-      const stages =
-        meta.captureTime !== undefined && meta.receiveTime !== undefined
-          ? { trackCaptureTime: origin + meta.captureTime, receiveTime: origin + meta.receiveTime }
-          : undefined;
+      const stages = meta.receiveTime !== undefined ? { receiveTime: origin + meta.receiveTime } : undefined;
       this.#recorder.recordPaint(id, origin + meta.presentationTime, this.#peerId, stages);
     });
   }

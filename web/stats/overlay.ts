@@ -17,6 +17,19 @@ function kbps(n: number): string {
 
 /** Rows for a remote tile. */
 export function peerRows(p: PeerStatsSnapshot): [string, string][] {
+  if (p.webrtc) {
+    // WebRTC mode: the figures come from getStats() (web/webrtc/webrtc-stats.ts).
+    const w = p.webrtc;
+    return [
+      ['fps recv / paint', `${w.fps === null ? '–' : w.fps.toFixed(1)} / ${p.fps.toFixed(1)}`],
+      ['bitrate', w.kbps === null ? '–' : kbps(Math.round(w.kbps))],
+      ['frame', p.width > 0 ? `webrtc ${p.width}×${p.height}` : '–'],
+      ['jitter buffer', ms(w.jitterBufferDelayMs)],
+      ['decode', ms(w.decodeMs)],
+      ['rtt', ms(w.rttMs)],
+      ['painted', String(p.framesPainted)],
+    ];
+  }
   return [
     ['fps recv / paint', `${p.fpsReceived.toFixed(1)} / ${p.fps.toFixed(1)}`],
     ['bitrate', kbps(p.kbps)],

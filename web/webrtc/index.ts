@@ -12,7 +12,11 @@ export { summarizeStats, type WebRtcStats } from './webrtc-stats.ts';
 export { parseIceServers, IceServerError, type IceServer } from './ice-servers.ts';
 export { modeMismatchNotice, modesCompatible } from './mode-notice.ts';
 
-/** The `WebRtcModule` entry point: WebRTC as the app's media transport. */
+/**
+ * The `WebRtcModule` entry point: WebRTC as the app's media transport. URL parameter
+ * `jitterBufferTarget=MS` sets the receivers' jitter-buffer target (default: the browser's).
+ */
 export function createMediaTransport(context: MediaContext): MediaTransport {
-  return new WebRtcMedia(context);
+  const target = Number(new URLSearchParams(location.search).get('jitterBufferTarget') ?? Number.NaN);
+  return new WebRtcMedia(context, Number.isFinite(target) && target >= 0 && target <= 4000 ? { jitterBufferTargetMs: target } : {});
 }

@@ -7,10 +7,23 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Relay } from '../../server/relay.ts';
-import { openCall, roomName, startTestRelay, stats, waitForPainted, type CallPage, type CallPageOptions } from '../test/call-page.ts';
+import { openCall, roomName, startTestRelay, stats, waitForConnected, waitForPainted, type CallPage, type CallPageOptions } from '../test/call-page.ts';
 import { launchChromium, type LaunchedChromium } from '../test/chromium.ts';
 import type { HarnessApi } from '../harness/latency-harness.ts';
 import { joinLatency, type CaptureMark, type PaintMark } from '../harness/latency-recorder.ts';
+
+const ICE_SERVERS = [
+  { urls: 'stun:127.0.0.1:3478' },
+  { urls: ['turn:127.0.0.1:3478?transport=udp', 'turn:127.0.0.1:3478?transport=tcp', 'turns:127.0.0.1:5349'], username: 'u', credential: 'p' },
+];
+
+/** Records the configuration of every RTCPeerConnection the page creates (a plain script: no bundler helpers). */
+const RECORD_PC_CONFIG = `
+  const Native = RTCPeerConnection;
+  window.__pcConfigs = [];
+  window.RTCPeerConnection = function (config) { window.__pcConfigs.push(config); return new Native(config); };
+  window.RTCPeerConnection.prototype = Native.prototype;
+`;
 
 describe('WebRTC mode', () => {
   let chrome: LaunchedChromium;
@@ -24,7 +37,8 @@ describe('WebRTC mode', () => {
     await chrome?.close();
   });
   beforeEach(async () => {
-    relay = await startTestRelay({ iceServers: [{ urls: 'stun:127.0.0.1:3478' }] });
+    // Unreachable STUN/TURN servers: the pages must get them, and still connect on host candidates.
+    relay = await startTestRelay({ iceServers: ICE_SERVERS });
   });
   afterEach(async () => {
     for (const p of pages) await p.close();
@@ -37,6 +51,18 @@ describe('WebRTC mode', () => {
     pages.push(page);
     return page;
   };
+  /** Like `open`, with RECORD_PC_CONFIG injected before the app's scripts run. */
+  const openRecordingConfig = async (options: CallPageOptions): Promise<CallPage> => {
+    const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript(RECORD_PC_CONFIG);
+    const page = await context.newPage();
+    const query = new URLSearchParams({ room: options.room, name: options.name, mode: options.mode ?? 'webrtc', fps: String(options.fps ?? 15), autostart: '1', ...options.params });
+    await page.goto(`${relay.url}/?${query.toString()}`);
+    await waitForConnected(page);
+    const call: CallPage = { page, context, close: () => context.close().catch(() => undefined) };
+    pages.push(call);
+    return call;
+  };
   const harness = async (page: CallPage): Promise<{ captures: CaptureMark[]; paints: PaintMark[]; misses: number }> =>
     page.page.evaluate(() => {
       const h = window.framewire['harness'] as HarnessApi;
@@ -46,9 +72,13 @@ describe('WebRTC mode', () => {
   it('connects two pages through the relay signaling and each paints the other', async () => {
     const room = roomName('webrtc');
     const params = { source: 'harness', harness: 'synthetic' };
-    const ann = await open({ room, name: 'ann', mode: 'webrtc', fps: 30, params });
+    const ann = await openRecordingConfig({ room, name: 'ann', mode: 'webrtc', fps: 30, params });
     const bob = await open({ room, name: 'bob', mode: 'webrtc', fps: 30, params });
     await waitForPainted(ann.page, 'bob', 20, 30_000);
+    // The relay's ICE servers (STUN, TURN over UDP and TCP, TURNS) reached the RTCPeerConnection.
+    const configs = (await ann.page.evaluate('window.__pcConfigs')) as RTCConfiguration[];
+    expect(configs.length).toBeGreaterThan(0);
+    expect(configs[0]!.iceServers).toEqual(ICE_SERVERS);
     await waitForPainted(bob.page, 'ann', 20, 30_000);
 
     for (const [viewer, other] of [
@@ -91,6 +121,16 @@ describe('WebRTC mode', () => {
     expect(peer.framesReceived).toBeGreaterThan(0);
     expect(snapshot.self.framesSent).toBeGreaterThan(0);
     expect(snapshot.self.bytesSent).toBeGreaterThan(0);
+    // The remote tile's overlay shows the getStats() rows.
+    const overlay = await ann.page.waitForFunction(
+      () => {
+        const text = document.querySelector('[data-testid="tile-remote"] [data-testid="tile-stats"]')?.textContent ?? '';
+        return text.includes('jitter buffer') && text.includes('rtt') && text.includes('webrtc 640×480') ? text : false;
+      },
+      undefined,
+      { timeout: 10_000, polling: 200 },
+    );
+    expect(await overlay.jsonValue()).toMatch(/jitter buffer[\d.]+ ms/);
   });
 
   it('tells a raw-mode peer and a WebRTC-mode peer why they see no video', async () => {
