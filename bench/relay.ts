@@ -62,7 +62,7 @@ export const MODES: Record<'smoke' | 'quick' | 'full', RelayBenchTiming> = {
     warmupMs: 500,
     measureMs: 2_000,
     repeats: 5,
-    roomSteps: [1, 2, 4, 8, 12, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256],
+    roomSteps: [1, 4, 16, 32, 64, 96, 128, 160, 192, 224, 256, 320, 384, 448, 512],
     roomsBudgetMs: 150_000,
   },
 };

@@ -5,7 +5,7 @@
  * small scratch canvas, so a read costs a few thousand pixels whatever the frame size.
  */
 import { CELL_COUNT, DEFAULT_STRIP_FRACTION, readFrameId } from './frame-id.ts';
-import { type LatencyRecorder } from './latency-recorder.ts';
+import type { LatencyRecorder } from './latency-recorder.ts';
 
 /** Scratch strip size: 8 px per cell, 16 px high. */
 const SCRATCH_WIDTH = CELL_COUNT * 8;

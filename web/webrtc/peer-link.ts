@@ -3,7 +3,11 @@
  * pattern (MDN): both sides may offer at any time; on glare the *impolite* side ignores the
  * incoming offer and the *polite* side rolls back its own (implicitly, via
  * `setRemoteDescription`) and answers. Which side is polite is decided by peer id
- * (`WebRtcSession`: the higher id is polite), so glare can never deadlock.
+ * (`WebRtcSession`: the higher id is polite), so glare can never deadlock. One deviation: on
+ * glare during the *first* negotiation the polite side answers from a fresh
+ * RTCPeerConnection instead of rolling back (Chromium can leave a rolled-back first offer's
+ * ICE agent stuck). Watchdogs re-offer an unanswered offer and restart ICE on a connection
+ * that does not come up.
  *
  * Signaling is abstract: outgoing `{ description }` / `{ candidate }` objects go to
  * `options.signal`; incoming ones come in through `handleSignal`. The session carries them
@@ -59,13 +63,15 @@ export const DEFAULT_OFFER_TIMEOUT_MS = 3000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
 export class PeerLink extends Emitter<PeerLinkEvents> {
-  readonly pc: RTCPeerConnection;
   readonly #polite: boolean;
   readonly #signal: (data: SignalData) => void;
+  readonly #iceServers: RTCIceServer[];
   readonly #jitterBufferTargetMs: number | undefined;
   readonly #offerTimeoutMs: number;
-  #offerTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #connectTimeoutMs: number;
+  #pc: RTCPeerConnection;
+  #stream: MediaStream | undefined;
+  #offerTimer: ReturnType<typeof setTimeout> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #makingOffer = false;
   #ignoreOffer = false;
@@ -73,34 +79,57 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   #remoteStream: MediaStream | undefined;
   /** Candidates that arrived before any remote description (their offer is still coming, or was lost and will be re-sent). */
   #pendingCandidates: (RTCIceCandidateInit | undefined)[] = [];
+  /** The tail of the incoming-signal queue. */
+  #signals: Promise<void> = Promise.resolve();
 
   constructor(options: PeerLinkOptions) {
     super();
     if (typeof options.signal !== 'function') throw new TypeError('PeerLink needs a signal function');
     this.#polite = options.polite;
     this.#signal = options.signal;
+    this.#iceServers = options.iceServers ?? [];
     this.#jitterBufferTargetMs = options.jitterBufferTargetMs;
     this.#offerTimeoutMs = options.offerTimeoutMs ?? DEFAULT_OFFER_TIMEOUT_MS;
     if (!(this.#offerTimeoutMs > 0)) throw new TypeError(`offerTimeoutMs must be > 0 [offerTimeoutMs:${this.#offerTimeoutMs}]`);
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     if (!(this.#connectTimeoutMs > 0)) throw new TypeError(`connectTimeoutMs must be > 0 [connectTimeoutMs:${this.#connectTimeoutMs}]`);
-    this.pc = new RTCPeerConnection({ iceServers: options.iceServers ?? [] });
-    this.pc.onnegotiationneeded = () => void this.#negotiate();
-    this.pc.onicecandidate = ({ candidate }) => this.#send({ candidate: candidate ? candidate.toJSON() : null });
-    this.pc.oniceconnectionstatechange = () => {
-      if (this.pc.iceConnectionState === 'failed') this.pc.restartIce();
+    this.#stream = options.stream;
+    this.#pc = this.#open();
+    this.#armConnectTimer();
+  }
+
+  /** The current RTCPeerConnection (replaced once if the first negotiation collides, see `handleSignal`). */
+  get pc(): RTCPeerConnection {
+    return this.#pc;
+  }
+
+  /** A new RTCPeerConnection with the local tracks, its events wired to this link while it is current. */
+  #open(): RTCPeerConnection {
+    const pc = new RTCPeerConnection({ iceServers: this.#iceServers });
+    const current = (): boolean => !this.#closed && this.#pc === pc;
+    pc.onnegotiationneeded = () => {
+      if (current()) void this.#negotiate();
     };
-    this.pc.onconnectionstatechange = () => {
-      const state = this.pc.connectionState;
+    pc.onicecandidate = ({ candidate }) => {
+      if (current()) this.#send({ candidate: candidate ? candidate.toJSON() : null });
+    };
+    pc.oniceconnectionstatechange = () => {
+      if (current() && pc.iceConnectionState === 'failed') pc.restartIce();
+    };
+    pc.onconnectionstatechange = () => {
+      if (!current()) return;
+      const state = pc.connectionState;
       if (state === 'connected') clearTimeout(this.#connectTimer);
       else if (state === 'disconnected' || state === 'failed') this.#armConnectTimer();
       this.emit('state', state);
     };
-    this.pc.onsignalingstatechange = () => {
-      if (this.pc.signalingState === 'have-local-offer') this.#armOfferTimer();
+    pc.onsignalingstatechange = () => {
+      if (!current()) return;
+      if (pc.signalingState === 'have-local-offer') this.#armOfferTimer();
       else clearTimeout(this.#offerTimer);
     };
-    this.pc.ontrack = ({ track, streams, receiver }) => {
+    pc.ontrack = ({ track, streams, receiver }) => {
+      if (!current()) return;
       if (this.#jitterBufferTargetMs !== undefined && 'jitterBufferTarget' in receiver) {
         (receiver as RTCRtpReceiver & { jitterBufferTarget: number | null }).jitterBufferTarget = this.#jitterBufferTargetMs;
       }
@@ -111,8 +140,20 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
         this.emit('stream', stream);
       }
     };
-    if (options.stream) for (const track of options.stream.getTracks()) this.pc.addTrack(track, options.stream);
-    this.#armConnectTimer();
+    const stream = this.#stream;
+    if (stream) for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    return pc;
+  }
+
+  /** Drops `pc`'s handlers and closes it. */
+  static #dispose(pc: RTCPeerConnection): void {
+    pc.onnegotiationneeded = null;
+    pc.onicecandidate = null;
+    pc.oniceconnectionstatechange = null;
+    pc.onconnectionstatechange = null;
+    pc.onsignalingstatechange = null;
+    pc.ontrack = null;
+    pc.close();
   }
 
   /** True when this side yields on glare. */
@@ -127,37 +168,58 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
 
   /** Replaces the local stream: tracks are swapped in place where possible (no renegotiation). */
   async setStream(stream: MediaStream): Promise<void> {
-    const senders = this.pc.getSenders();
+    this.#stream = stream;
+    const senders = this.#pc.getSenders();
     for (const track of stream.getTracks()) {
       const sender = senders.find((s) => s.track?.kind === track.kind);
       if (sender) await sender.replaceTrack(track);
-      else this.pc.addTrack(track, stream);
+      else this.#pc.addTrack(track, stream);
     }
   }
 
-  /** Feeds one signaling message from the remote peer. Never throws; failures become `error` events. */
-  async handleSignal(data: unknown): Promise<void> {
+  /**
+   * Feeds one signaling message from the remote peer; messages are handled one at a time, in
+   * order. Never throws; failures become `error` events.
+   */
+  handleSignal(data: unknown): Promise<void> {
+    const run = this.#signals.then(() => this.#handle(data));
+    this.#signals = run;
+    return run;
+  }
+
+  async #handle(data: unknown): Promise<void> {
     if (this.#closed || typeof data !== 'object' || data === null) return;
     try {
       if ('description' in data && data.description) {
         const description = data.description as RTCSessionDescriptionInit;
-        const collision = description.type === 'offer' && (this.#makingOffer || this.pc.signalingState !== 'stable');
+        const collision = description.type === 'offer' && (this.#makingOffer || this.#pc.signalingState !== 'stable');
         this.#ignoreOffer = !this.#polite && collision;
         if (this.#ignoreOffer) return;
-        await this.pc.setRemoteDescription(description);
-        for (const candidate of this.#pendingCandidates.splice(0)) await this.pc.addIceCandidate(candidate).catch(() => undefined);
+        if (collision && this.#pc.currentRemoteDescription === null) {
+          // NOTE: glare on the very first negotiation. Rolling our first offer back (implicitly,
+          // in setRemoteDescription) sometimes leaves Chromium 156's ICE agent gathering forever
+          // (no candidates, connection `new`). Nothing is established yet, so answer from a
+          // fresh connection instead; the impolite side ignores our old offer and candidates.
+          const stale = this.#pc;
+          this.#makingOffer = false;
+          this.#pc = this.#open();
+          PeerLink.#dispose(stale);
+        }
+        await this.#pc.setRemoteDescription(description);
+        for (const candidate of this.#pendingCandidates.splice(0)) await this.#pc.addIceCandidate(candidate).catch(() => undefined);
         if (description.type === 'offer') {
-          await this.pc.setLocalDescription();
+          await this.#pc.setLocalDescription();
           this.#sendDescription();
         }
       } else if ('candidate' in data) {
         const candidate = (data.candidate as RTCIceCandidateInit | null) ?? undefined;
-        if (this.pc.remoteDescription === null) {
+        if (this.#ignoreOffer) return; // a candidate of the offer we ignored
+        if (this.#pc.remoteDescription === null) {
           this.#pendingCandidates.push(candidate);
           return;
         }
         try {
-          await this.pc.addIceCandidate(candidate);
+          await this.#pc.addIceCandidate(candidate);
         } catch (error) {
           if (!this.#ignoreOffer) throw error;
         }
@@ -173,24 +235,21 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.#closed = true;
     clearTimeout(this.#offerTimer);
     clearTimeout(this.#connectTimer);
-    this.pc.onnegotiationneeded = null;
-    this.pc.onsignalingstatechange = null;
-    this.pc.onicecandidate = null;
-    this.pc.ontrack = null;
-    this.pc.close();
+    PeerLink.#dispose(this.#pc);
     this.emit('state', 'closed');
     this.removeAll();
   }
 
   async #negotiate(): Promise<void> {
+    const pc = this.#pc;
     try {
       this.#makingOffer = true;
-      await this.pc.setLocalDescription();
-      this.#sendDescription();
+      await pc.setLocalDescription();
+      if (pc === this.#pc) this.#sendDescription();
     } catch (error) {
-      if (!this.#closed) this.emit('error', error instanceof Error ? error : new Error(String(error)));
+      if (!this.#closed && pc === this.#pc) this.emit('error', error instanceof Error ? error : new Error(String(error)));
     } finally {
-      this.#makingOffer = false;
+      if (pc === this.#pc) this.#makingOffer = false;
     }
   }
 
@@ -198,8 +257,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   #armConnectTimer(): void {
     clearTimeout(this.#connectTimer);
     this.#connectTimer = setTimeout(() => {
-      if (this.#closed || this.pc.connectionState === 'connected') return;
-      this.pc.restartIce();
+      if (this.#closed || this.#pc.connectionState === 'connected') return;
+      this.#pc.restartIce();
       this.#armConnectTimer();
     }, this.#connectTimeoutMs);
   }
@@ -208,10 +267,10 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   #armOfferTimer(): void {
     clearTimeout(this.#offerTimer);
     this.#offerTimer = setTimeout(() => {
-      if (this.#closed || this.pc.signalingState !== 'have-local-offer' || this.#makingOffer) return;
+      if (this.#closed || this.#pc.signalingState !== 'have-local-offer' || this.#makingOffer) return;
       void (async () => {
         try {
-          await this.pc.setLocalDescription({ type: 'rollback' });
+          await this.#pc.setLocalDescription({ type: 'rollback' });
         } catch (error) {
           if (!this.#closed) this.emit('error', error instanceof Error ? error : new Error(String(error)));
           return;
@@ -222,7 +281,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   }
 
   #sendDescription(): void {
-    const description = this.pc.localDescription;
+    const description = this.#pc.localDescription;
     if (description) this.#send({ description: description.toJSON() as RTCSessionDescriptionInit });
   }
 

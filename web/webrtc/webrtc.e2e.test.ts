@@ -133,6 +133,23 @@ describe('WebRTC mode', () => {
     expect(await overlay.jsonValue()).toMatch(/jitter buffer[\d.]+ ms/);
   });
 
+  it('reconnects the video when a peer switches to raw mode and back to WebRTC mid-call', async () => {
+    const room = roomName('switch');
+    const ann = await open({ room, name: 'ann', mode: 'webrtc' });
+    const bob = await open({ room, name: 'bob', mode: 'webrtc' });
+    await waitForPainted(ann.page, 'bob', 5, 30_000);
+    await bob.page.evaluate(() => window.framewire.setSettings({ mode: 'jpeg' }));
+    await ann.page.waitForFunction(() => window.framewire.stats().peers.some((p) => p.name === 'bob' && p.mode === 'jpeg'), undefined, { timeout: 15_000 });
+    await bob.page.evaluate(() => window.framewire.setSettings({ mode: 'webrtc' }));
+    // Bob rejoined with a new peer id: ann must paint the new bob's video from scratch.
+    await ann.page.waitForFunction(
+      () => window.framewire.stats().peers.some((p) => p.name === 'bob' && p.mode === 'webrtc' && p.framesPainted >= 5),
+      undefined,
+      { timeout: 30_000, polling: 200 },
+    );
+    await waitForPainted(bob.page, 'ann', 5, 30_000);
+  });
+
   it('tells a raw-mode peer and a WebRTC-mode peer why they see no video', async () => {
     const room = roomName('mixed');
     const raw = await open({ room, name: 'rita', mode: 'jpeg' });
