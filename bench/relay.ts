@@ -4,8 +4,9 @@
  * and N rooms × 2 peers at 30 fps stepped up until drops exceed 1% or p99 relay delay
  * exceeds 50 ms.
  *
- * Each relay runs alone in a child process (`relay-host.ts`); senders and receivers run in
- * two load-generator children (`relay-load.ts`), so nothing shares the relay's event loop.
+ * Each relay runs alone in a child process (`relay-host.ts`, a fresh one for every case);
+ * senders and receivers run in two worker threads of a load-generator child (`relay-load.ts`),
+ * so nothing shares the relay's event loop.
  * Runs of framewire and the baseline alternate; per case the medians of the repeats are
  * reported. Every run checks its own output: frames received = frames sent × fanout − frames
  * the relay dropped (same for bytes), no invalid frame, and something was forwarded.
@@ -200,35 +201,52 @@ class LoadWorker {
   }
 }
 
-/** The two relays and the load generator (two worker threads), alive for the whole bench. */
+/** The two relays (fresh processes for every case) and the load generator (two worker threads, alive for the whole bench). */
+type Hosts = Record<RelayKind, { link: ChildLink<HostRequest>; url: string }>;
+
+/** Starts the two relay processes (framewire's and the baseline) and waits until both listen. */
+async function startHosts(profileDir: string | undefined, relayOptions: string, relayModule: string | undefined): Promise<Hosts> {
+  const prof = (kind: RelayKind) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, kind)}`] : []);
+  const framewire = new ChildLink<HostRequest>('./relay-host.ts', ['framewire', relayOptions, ...(relayModule ? [relayModule] : [])], prof('framewire'));
+  const baseline = new ChildLink<HostRequest>('./relay-host.ts', ['baseline'], prof('baseline'));
+  const [fw, bl] = await Promise.all([framewire.waitFor<HostReady>('ready'), baseline.waitFor<HostReady>('ready')]);
+  return { framewire: { link: framewire, url: fw.url }, baseline: { link: baseline, url: bl.url } };
+}
+
 class Rig {
-  readonly hosts: Record<RelayKind, { link: ChildLink<HostRequest>; url: string }>;
+  hosts: Hosts;
   readonly load: ChildLink<LoadProcessRequest>;
   readonly loads: [LoadWorker, LoadWorker];
+  readonly #startHosts: () => Promise<Hosts>;
 
-  private constructor(hosts: Rig['hosts'], load: ChildLink<LoadProcessRequest>) {
+  private constructor(hosts: Hosts, load: ChildLink<LoadProcessRequest>, start: () => Promise<Hosts>) {
     this.hosts = hosts;
     this.load = load;
     this.loads = [new LoadWorker(load, 0), new LoadWorker(load, 1)];
+    this.#startHosts = start;
   }
 
   static async start(profileDir: string | undefined, relayOptions: string, relayModule: string | undefined): Promise<Rig> {
-    const prof = (kind: RelayKind) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, kind)}`] : []);
-    const framewire = new ChildLink<HostRequest>('./relay-host.ts', ['framewire', relayOptions, ...(relayModule ? [relayModule] : [])], prof('framewire'));
-    const baseline = new ChildLink<HostRequest>('./relay-host.ts', ['baseline'], prof('baseline'));
     const load = new ChildLink<LoadProcessRequest>('./relay-load.ts', ['2']);
-    const [fw, bl] = await Promise.all([framewire.waitFor<HostReady>('ready'), baseline.waitFor<HostReady>('ready')]);
+    const hosts = await startHosts(profileDir, relayOptions, relayModule);
     await load.waitFor('ready');
-    return new Rig({ framewire: { link: framewire, url: fw.url }, baseline: { link: baseline, url: bl.url } }, load);
+    return new Rig(hosts, load, () => startHosts(profileDir, relayOptions, relayModule));
+  }
+
+  /** Replaces both relay processes by fresh ones, so a case does not inherit the heap and JIT state of the previous one. */
+  async restartRelays(): Promise<void> {
+    await this.#closeHosts();
+    this.hosts = await this.#startHosts();
+  }
+
+  async #closeHosts(): Promise<void> {
+    await Promise.allSettled([this.hosts.framewire.link.call({ type: 'close' }, 5_000), this.hosts.baseline.link.call({ type: 'close' }, 5_000)]);
+    await Promise.all([this.hosts.framewire.link.close(), this.hosts.baseline.link.close()]);
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([
-      this.load.call({ type: 'exit' }, 5_000),
-      this.hosts.framewire.link.call({ type: 'close' }, 5_000),
-      this.hosts.baseline.link.call({ type: 'close' }, 5_000),
-    ]);
-    await Promise.all([this.load.close(), this.hosts.framewire.link.close(), this.hosts.baseline.link.close()]);
+    await Promise.allSettled([this.load.call({ type: 'exit' }, 5_000), this.#closeHosts()]);
+    await this.load.close();
   }
 }
 
@@ -470,6 +488,7 @@ export async function runRelayBench(options: {
     const totalCases = maxCases.length + (doRooms ? 1 : 0);
     for (const spec of maxCases) {
       index++;
+      if (index > 1) await rig.restartRelays();
       const runs: RunResult[] = [];
       for (let r = 0; r < timing.repeats; r++) {
         // Strictly alternating (framewire, baseline, framewire, …): every run follows one run of
@@ -487,6 +506,7 @@ export async function runRelayBench(options: {
 
     if (doRooms) {
       index++;
+      if (index > 1) await rig.restartRelays();
       const started = performance.now();
       const alive: Record<RelayKind, boolean> = { framewire: true, baseline: true };
       for (const rooms of timing.roomSteps) {
@@ -571,7 +591,7 @@ export function renderMarkdown(result: RelayBenchResult, failures: string[] = []
     'Max rate is a closed loop: the sender keeps at most 8 frames (3 for BGRA) between itself and its slowest receiver, so it measures what the relay delivers end to end rather than what it can read and then drop or queue.',
     'Relay delay = receive time − captureTime (send), one clock. CPU % = relay process CPU time / wall time (100 = one core); CPU µs/frame = relay CPU time / frames delivered; RSS = peak during the window.',
     'drop % = (relay drops + frames a paced sender could not send on time) / frames due.',
-    'Relay, senders and receivers are separate processes on loopback; the load generators share the same 2 cores.',
+    'Relay, senders and receivers are separate processes on loopback (fresh relay processes for every case); the load generator shares the same cores.',
     ...(failures.length > 0 ? ['', '**Output checks failed:**', ...failures.map((f) => `- ${f}`)] : []),
   ].join('\n');
 }

@@ -7,6 +7,9 @@
  * - `onSent((canvas, header) => …)` → unsubscribe: after each local frame is handed to the socket
  * - `state()`, `settings()`, `setSettings(patch)`, `peers()`, `messages()`, `chat(text)`,
  *   `clock()`, `join({ room, name, secret?, mode })`, `leave()`
+ * - relay media (server/media): `relayMedia()` → `{ recording: { active, pending, by, files },
+ *   transcoding: { [peerId]: 'jpeg' | 'pending-jpeg' | 'pending-off' } }`, `toggleRecording()`,
+ *   `receiveAsJpeg(peerId, on)`, `snapshotUrl(peerId)`
  * The latency harness may add its own fields to this object (`install(api)` in web/harness/).
  */
 import type { App, PaintListener, SentListener } from './app.ts';
@@ -26,6 +29,10 @@ export interface FramewireApi {
   leave: () => void;
   onPaint: (listener: PaintListener) => () => void;
   onSent: (listener: SentListener) => () => void;
+  relayMedia: App['relayMedia'];
+  toggleRecording: () => boolean;
+  receiveAsJpeg: (peerId: number, on: boolean) => boolean;
+  snapshotUrl: (peerId: number) => string | null;
   [extension: string]: unknown;
 }
 
@@ -50,5 +57,9 @@ export function createApi(app: App): FramewireApi {
     leave: () => app.leave(),
     onPaint: (listener) => app.events.on('paint', listener),
     onSent: (listener) => app.events.on('sent', listener),
+    relayMedia: () => app.relayMedia(),
+    toggleRecording: () => app.toggleRecording(),
+    receiveAsJpeg: (peerId, on) => app.receiveAsJpeg(peerId, on),
+    snapshotUrl: (peerId) => app.snapshotUrl(peerId),
   };
 }

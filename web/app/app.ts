@@ -1,7 +1,8 @@
 /**
  * The framewire app: lobby → call. Owns the camera (or a substitute capture source), the
  * relay connection, the media transport (chosen in media-mode.ts), presence, chat, call
- * invitations and the stats; exposes `window.framewire` for automation.
+ * invitations, the relay's media features (recording, transcoding, snapshots —
+ * relay-media.ts) and the stats; exposes `window.framewire` for automation.
  *
  * Reconnect: the Connection retries with backoff and the same URL (same room, name,
  * secret, mode). Every `welcome` starts a fresh session — new peer ids — so the media
@@ -27,9 +28,11 @@ import { CallView } from '../ui/call-view.ts';
 import { h } from '../ui/dom.ts';
 import { Lobby, type JoinRequest } from '../ui/lobby.ts';
 import { Notifications } from '../ui/notifications.ts';
+import { TileMenu, type TileMenuState } from '../ui/tile-menu.ts';
 import type { ChatLine, Person } from '../ui/side-panel.ts';
 import { createMediaTransport, transportKind, webrtcAvailable } from './media-mode.ts';
 import { modeMismatchNotice } from '../webrtc/mode-notice.ts';
+import { httpBaseOf, RelayMedia, snapshotUrl, type RecordingState, type TranscodeState } from './relay-media.ts';
 import { inviteLink, MEDIA_MODES, type MediaMode, type MediaSettings, type UrlPreset } from './settings.ts';
 
 // NOTE: globs so the app builds before web/harness/ exists (the latency helper adds it).
@@ -68,6 +71,10 @@ const STALE_MS = 2000;
 /** How long an outgoing invitation rings before it is withdrawn, ms. */
 const RING_MS = 30_000;
 const OVERLAY_REFRESH_MS = 500;
+/** After relay transcoding changes, frames of the old codec may still arrive: don't take them for a mode switch, ms. */
+const TRANSCODE_SETTLE_MS = 2000;
+/** How long the "recording saved" toast stays, ms. */
+const FILES_TOAST_MS = 12_000;
 /** Close reasons of a refused join, for people (docs/protocol.md › Close codes). */
 const REFUSALS: Record<string, string> = {
   'bad-secret': 'This room is protected: the secret is wrong or missing.',
@@ -102,6 +109,9 @@ export class App {
   #refreshTimer: ReturnType<typeof setInterval> | undefined;
   #sessions = 0;
   #cameraError: CaptureError | undefined;
+  readonly #relayMedia = new RelayMedia({ send: (message) => this.#connection?.sendControl(message) ?? false });
+  /** When relay transcoding of a peer last changed (performance.now() ms). */
+  readonly #transcodeChangedAt = new Map<number, number>();
 
   constructor(options: AppOptions) {
     this.#root = options.root;
@@ -112,6 +122,12 @@ export class App {
     this.#modes = MEDIA_MODES.filter((m) => m !== 'webrtc' || webrtcAvailable() || this.#settings.mode === 'webrtc');
     this.stats.mode = this.#settings.mode;
     document.body.append(this.#notifications.element);
+    this.#relayMedia.events.on('recording', (state, how) => this.#onRecording(state, how.announced, how.onJoin));
+    this.#relayMedia.events.on('transcoding', (peerId, state, previous) => this.#onTranscoding(peerId, state, previous));
+    this.#relayMedia.events.on('refused', (feature, message) => {
+      const what = feature === 'record' ? 'Recording is not available' : 'The relay cannot convert this stream';
+      this.#notifications.toast(`${what}: ${message.replace(/\s*\[type:[^\]]*\]$/, '')}`, 6000);
+    });
   }
 
   /** Shows the lobby, or joins at once with `autostart=1` and a room and name. */
@@ -159,6 +175,29 @@ export class App {
   clock(): { offset: number; rtt: number | null; synced: boolean } {
     const clock = this.#connection?.clock;
     return { offset: clock?.offset ?? 0, rtt: clock?.best()?.rtt ?? null, synced: clock?.synced ?? false };
+  }
+
+  /** The relay's media features: the room's recording and what we receive as relay JPEG. */
+  relayMedia(): { recording: RecordingState; transcoding: Record<number, TranscodeState> } {
+    return { recording: this.#relayMedia.recording, transcoding: this.#relayMedia.transcodingAll() };
+  }
+
+  /** Starts or stops recording the room; false when not sent. */
+  toggleRecording(): boolean {
+    return this.#relayMedia.toggleRecording();
+  }
+
+  /** Receives `peerId` as relay JPEG (`on`) or as it sends; false when not sent. */
+  receiveAsJpeg(peerId: number, on: boolean): boolean {
+    return this.#relayMedia.setTranscode(peerId, on);
+  }
+
+  /** URL of the relay's latest picture of `peerId` (with the room's secret), or null outside a call. */
+  snapshotUrl(peerId: number): string | null {
+    const join = this.#join;
+    if (join === undefined || this.#view === undefined) return null;
+    const base = this.#options.wsBase ? httpBaseOf(this.#options.wsBase) : '';
+    return snapshotUrl(base, join.room, peerId, join.secret);
   }
 
   /** Sends a chat message to the room; false when not connected. */
@@ -291,6 +330,8 @@ export class App {
   async #onWelcome(connection: Connection, welcome: WelcomeMessage): Promise<void> {
     this.#sessions++;
     this.#selfId = welcome.peerId;
+    this.#relayMedia.reset();
+    this.#transcodeChangedAt.clear();
     this.#closeMedia();
     this.#peers.clear();
     this.stats.clearPeers();
@@ -347,6 +388,7 @@ export class App {
   }
 
   #onControl(message: ControlMessage): void {
+    if (this.#relayMedia.handle(message)) return;
     const from = Number(message['from']);
     const nameOf = (id: number): string => this.#peers.get(id)?.name ?? `peer ${id}`;
     switch (message.type) {
@@ -366,6 +408,8 @@ export class App {
         const name = nameOf(id);
         if (!this.#peers.delete(id)) return;
         this.#media?.peerLeft(id);
+        this.#relayMedia.forgetPeer(id);
+        this.#transcodeChangedAt.delete(id);
         this.stats.removePeer(id);
         this.#view?.removeTile(id);
         this.#calls.delete(id);
@@ -480,6 +524,8 @@ export class App {
   }
 
   #closeSession(): void {
+    this.#relayMedia.reset();
+    this.#transcodeChangedAt.clear();
     this.#closeMedia();
     this.#connection?.close();
     this.#connection = undefined;
@@ -541,6 +587,19 @@ export class App {
         },
         onTogglePanel: () => undefined,
         onLeave: () => this.leave(),
+        onToggleRecord: () => {
+          if (!this.toggleRecording()) this.#notifications.toast('Not connected — try again in a moment');
+        },
+      },
+      tileMenu: (peerId) => {
+        const menu = new TileMenu({
+          onReceiveJpeg: (on) => {
+            if (!this.receiveAsJpeg(peerId, on)) this.#notifications.toast('Not connected — try again in a moment');
+          },
+          onSnapshot: () => void this.#saveSnapshot(peerId),
+        });
+        menu.update(this.#menuState(peerId));
+        return menu;
       },
       panel: {
         onSend: (text) => {
@@ -551,6 +610,9 @@ export class App {
       },
     });
     this.#view = view;
+    const recording = this.#relayMedia.recording;
+    view.setRecording(recording.active);
+    view.controls.setRecording(recording.active, recording.pending);
     const self = view.tile(0, join.name, this.#settings.mode);
     const preview = this.#source?.image;
     if (preview instanceof HTMLVideoElement || preview instanceof HTMLCanvasElement) {
@@ -577,13 +639,18 @@ export class App {
       if (tile === undefined) continue;
       // NOTE: the relay shows the mode a peer joined with; a raw peer may switch JPEG ⇄ BGRA
       // mid-call without reconnecting, so the codec of its frames is the truth.
+      // With relay transcoding on, the codec is the relay's, not the peer's.
       const peer = this.#peers.get(p.id);
-      if (peer && p.codec && p.codec !== peer.mode && (peer.mode === 'jpeg' || peer.mode === 'bgra')) {
+      const transcoding = this.#relayMedia.transcoding(p.id);
+      const settling = now - (this.#transcodeChangedAt.get(p.id) ?? -Infinity) < TRANSCODE_SETTLE_MS;
+      if (peer && p.codec && p.codec !== peer.mode && (peer.mode === 'jpeg' || peer.mode === 'bgra') && transcoding === 'off' && !settling) {
         peer.mode = p.codec;
         tile.setName(peer.name, peer.mode);
         modesChanged = true;
       }
-      tile.setStats(this.#statsOn ? peerRows(p) : null);
+      tile.menu?.update(this.#menuState(p.id));
+      const converted = transcoding === 'jpeg' && peer !== undefined && p.codec === 'jpeg' && peer.mode !== 'jpeg';
+      tile.setStats(this.#statsOn ? peerRows(p, converted ? peer.mode : undefined) : null);
       // A raw-mode peer and a WebRTC-mode peer cannot see each other: say so instead of a black tile.
       const notice = peer ? modeMismatchNotice(this.#settings.mode, peer.mode, peer.name) : null;
       if (notice !== null) {
@@ -596,6 +663,73 @@ export class App {
       }
     }
     if (modesChanged) this.#renderPeople();
+  }
+
+  /** What the menu of peer `peerId`'s tile offers (relay features work on raw frames only). */
+  #menuState(peerId: number): TileMenuState {
+    const peer = this.#peers.get(peerId);
+    const raw = (mode: string): boolean => mode === 'jpeg' || mode === 'bgra';
+    const state = this.#relayMedia.transcoding(peerId);
+    return {
+      available: peer !== undefined && raw(peer.mode) && raw(this.#settings.mode),
+      jpegAvailable: peer?.mode === 'bgra' || state !== 'off',
+      jpegOn: state === 'jpeg' || state === 'pending-jpeg',
+      pending: state === 'pending-jpeg' || state === 'pending-off',
+    };
+  }
+
+  #onRecording(state: RecordingState, announced: boolean, onJoin: boolean): void {
+    this.#view?.controls.setRecording(state.active, state.pending);
+    const byName = state.by === null ? null : state.by === this.#selfId ? 'you' : this.#peers.get(state.by)?.name ?? `peer ${state.by}`;
+    this.#view?.setRecording(state.active, byName ? `Recording — started by ${byName}` : 'This call is being recorded');
+    if (!announced) return;
+    if (state.active) {
+      this.#notifications.toast(onJoin ? 'This call is being recorded' : byName === 'you' ? 'Recording started' : `${byName} started recording`);
+      return;
+    }
+    const who = byName === null ? '' : byName === 'you' ? ' by you' : ` by ${byName}`;
+    const files = state.files.map((f) => `${f.name}: ${f.mp4} + ${f.frameLog} (${f.frames} frames)`);
+    this.#notifications.toast(
+      files.length > 0 ? `Recording stopped${who} — saved on the relay:` : `Recording stopped${who} — nothing was recorded`,
+      files.length > 0 ? FILES_TOAST_MS : 4000,
+      files,
+    );
+  }
+
+  #onTranscoding(peerId: number, state: TranscodeState, previous: TranscodeState): void {
+    this.#transcodeChangedAt.set(peerId, performance.now());
+    const tile = this.#view?.findTile(peerId);
+    tile?.menu?.update(this.#menuState(peerId));
+    tile?.setNote(state === 'jpeg' ? '→ JPEG' : null, 'The relay converts this stream to JPEG for you');
+    const name = this.#peers.get(peerId)?.name ?? `peer ${peerId}`;
+    // Toasts only for answers to the user's own requests (not for a reset after reconnecting).
+    if (state === 'jpeg' && previous === 'pending-jpeg') this.#notifications.toast(`Receiving ${name} as JPEG — the relay converts it`);
+    else if (state === 'off' && previous === 'pending-off') this.#notifications.toast(`Receiving ${name} as sent`);
+  }
+
+  /** Fetches the relay's latest picture of `peerId` and downloads it as a file. */
+  async #saveSnapshot(peerId: number): Promise<void> {
+    const url = this.snapshotUrl(peerId);
+    if (url === null) return;
+    const name = this.#peers.get(peerId)?.name ?? `peer ${peerId}`;
+    try {
+      const response = await fetch(url, { cache: 'no-store' });
+      if (!response.ok) {
+        const body = (await response.json().catch(() => null)) as { code?: string; message?: string } | null;
+        if (body?.code === 'no-frame') throw new Error(`${name} has not sent a picture yet`);
+        throw new Error(body?.message ?? `HTTP ${response.status}`);
+      }
+      const href = URL.createObjectURL(await response.blob());
+      const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+      const link = h('a', { href, download: `${name.replace(/[^\w.-]+/g, '_')}-${stamp}.jpg`, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(href), 60_000);
+      this.#notifications.toast(`Snapshot of ${name} saved`);
+    } catch (error) {
+      this.#notifications.toast(`Snapshot failed: ${error instanceof Error ? error.message : String(error)}`, 6000);
+    }
   }
 
   #updateUrl(): void {

@@ -14,7 +14,7 @@ import type { CaptureTick, EncodedFrame, EncodeParams, FrameEncoder } from './in
 
 /** Options of `JpegEncoder`. */
 export interface JpegEncoderOptions {
-  /** Which browser API compresses. Default `DEFAULT_JPEG_METHOD` ('offscreen' when available). */
+  /** Which browser API compresses. Default `DEFAULT_JPEG_METHOD` ('dataurl'). */
   method?: 'offscreen' | 'canvas' | 'dataurl';
 }
 

@@ -15,8 +15,8 @@ function kbps(n: number): string {
   return n >= 10_000 ? `${(n / 1000).toFixed(1)} Mbps` : `${n} kbps`;
 }
 
-/** Rows for a remote tile. */
-export function peerRows(p: PeerStatsSnapshot): [string, string][] {
+/** Rows for a remote tile; `transcodedFrom` = the codec the peer sends while the relay converts it to what we receive (server/media). */
+export function peerRows(p: PeerStatsSnapshot, transcodedFrom?: string): [string, string][] {
   if (p.webrtc) {
     // WebRTC mode: the figures come from getStats() (web/webrtc/webrtc-stats.ts).
     const w = p.webrtc;
@@ -34,6 +34,7 @@ export function peerRows(p: PeerStatsSnapshot): [string, string][] {
     ['fps recv / paint', `${p.fpsReceived.toFixed(1)} / ${p.fps.toFixed(1)}`],
     ['bitrate', kbps(p.kbps)],
     ['frame', p.width > 0 ? `${p.codec} ${p.width}×${p.height} · ${bytes(p.frameBytes)}` : '–'],
+    ...(transcodedFrom ? [['relay converts', `${transcodedFrom} → ${p.codec || '…'}`] as [string, string]] : []),
     ['latency p50 / p95', `${ms(p.latencyMs.p50)} / ${ms(p.latencyMs.p95)}`],
     ['decode', ms(p.decodeMs)],
     ['drops relay / here', `${p.relayDropped} / ${p.receiverDropped}`],

@@ -1,8 +1,9 @@
-/** The call screen: header (room, invite link, connection status), the tile grid, the control bar and the side panel. */
+/** The call screen: header (room, REC indicator, invite link, connection status), the tile grid, the control bar and the side panel. */
 import type { ConnectionState, StateInfo } from '../pipeline/transport.ts';
 import { ControlBar, type ControlBarOptions } from './controls.ts';
 import { h, icon, ICONS } from './dom.ts';
 import { SidePanel, type SidePanelOptions } from './side-panel.ts';
+import type { TileMenu } from './tile-menu.ts';
 import { Tile } from './tile.ts';
 
 /** Options of `CallView`. */
@@ -12,6 +13,8 @@ export interface CallViewOptions {
   controls: ControlBarOptions;
   panel: SidePanelOptions;
   onCopyLink: () => void;
+  /** Builds the menu of a remote tile (peer id); none when omitted. */
+  tileMenu?: (peerId: number) => TileMenu;
 }
 
 export class CallView {
@@ -21,6 +24,8 @@ export class CallView {
   readonly #grid: HTMLElement;
   readonly #status: HTMLElement;
   readonly #banner: HTMLElement;
+  readonly #rec: HTMLElement;
+  readonly #tileMenu: CallViewOptions['tileMenu'];
   readonly #tiles = new Map<number, Tile>();
 
   constructor(options: CallViewOptions) {
@@ -29,6 +34,8 @@ export class CallView {
     this.#grid = h('div', { class: 'grid', 'data-testid': 'grid' });
     this.#status = h('span', { class: 'status-pill', 'data-testid': 'status', 'data-state': 'connecting' }, 'Connecting…');
     this.#banner = h('div', { class: 'banner', hidden: true, 'data-testid': 'banner' });
+    this.#rec = h('span', { class: 'rec-pill', hidden: true, role: 'status', title: 'This call is being recorded', 'data-testid': 'rec' }, 'REC');
+    this.#tileMenu = options.tileMenu;
     this.element = h(
       'div',
       { class: 'call' },
@@ -37,6 +44,7 @@ export class CallView {
         { class: 'call-header' },
         h('div', { class: 'brand' }, h('div', { class: 'brand-mark' }, 'fw')),
         h('div', { class: 'room-name' }, options.room, h('small', {}, 'room')),
+        this.#rec,
         h('div', { class: 'spacer' }),
         this.#status,
         h('button', { class: 'btn small ghost', onclick: options.onCopyLink, title: options.inviteLink }, icon(ICONS.link), h('span', { class: 'label' }, 'Copy invite link')),
@@ -52,6 +60,7 @@ export class CallView {
     let tile = this.#tiles.get(id);
     if (tile === undefined) {
       tile = new Tile(id, name, mode);
+      if (id !== 0 && this.#tileMenu) tile.setMenu(this.#tileMenu(id));
       this.#tiles.set(id, tile);
       if (id === 0) this.#grid.prepend(tile.element);
       else this.#grid.append(tile.element);
@@ -97,6 +106,12 @@ export class CallView {
     } else if (state === 'open') {
       this.showBanner(null);
     }
+  }
+
+  /** Shows or hides the red REC indicator; `title` says who started it. */
+  setRecording(active: boolean, title = 'This call is being recorded'): void {
+    this.#rec.hidden = !active;
+    this.#rec.title = title;
   }
 
   showBanner(text: string | null, bad = false): void {

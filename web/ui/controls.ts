@@ -1,4 +1,4 @@
-/** The control bar: camera on/off, codec, resolution, frame rate, JPEG quality, stats, side panel, leave. */
+/** The control bar: camera on/off, codec, resolution, frame rate, JPEG quality, record, stats, side panel, leave. */
 import { MAX_FPS, MIN_FPS, RESOLUTIONS, type MediaMode, type MediaSettings } from '../app/settings.ts';
 import { h, icon, ICONS } from './dom.ts';
 
@@ -10,6 +10,8 @@ export interface ControlBarOptions {
   onToggleStats: (on: boolean) => void;
   onTogglePanel: () => void;
   onLeave: () => void;
+  /** Start or stop recording the room (relay-side). */
+  onToggleRecord: () => void;
   statsOn: boolean;
 }
 
@@ -26,6 +28,7 @@ export class ControlBar {
   readonly #qualityOut: HTMLOutputElement;
   readonly #qualityControl: HTMLElement;
   readonly #stats: HTMLButtonElement;
+  readonly #record: HTMLButtonElement;
 
   constructor(options: ControlBarOptions) {
     const s = options.settings;
@@ -76,6 +79,11 @@ export class ControlBar {
       onchange: () => options.onChange({ quality: Number(this.#quality.value) }),
     });
     this.#qualityControl = h('div', { class: 'control' }, h('label', { for: 'ctl-q' }, 'Quality'), this.#quality, this.#qualityOut);
+    this.#record = h(
+      'button',
+      { class: 'round record', title: 'Record the call', 'aria-label': 'Record', 'aria-pressed': 'false', 'data-testid': 'record', onclick: options.onToggleRecord },
+      icon(ICONS.record),
+    );
     this.#stats = h('button', {
       class: 'round',
       title: 'Show statistics',
@@ -96,11 +104,20 @@ export class ControlBar {
       h('div', { class: 'control' }, h('label', { for: 'ctl-res' }, 'Size'), this.#res),
       h('div', { class: 'control' }, h('label', { for: 'ctl-fps' }, 'FPS'), this.#fps, this.#fpsOut),
       this.#qualityControl,
+      this.#record,
       this.#stats,
       h('button', { class: 'round', title: 'People and chat', 'aria-label': 'People and chat', onclick: options.onTogglePanel }, icon(ICONS.chat)),
       h('button', { class: 'round leave', title: 'Leave call', 'aria-label': 'Leave', 'data-testid': 'leave', onclick: options.onLeave }, icon(ICONS.leave)),
     );
     this.update(s);
+  }
+
+  /** Reflects the room's recording: `active` (red), `pending` (a request of ours is unanswered). */
+  setRecording(active: boolean, pending: boolean): void {
+    this.#record.setAttribute('aria-pressed', String(active));
+    this.#record.classList.toggle('recording', active);
+    this.#record.disabled = pending;
+    this.#record.title = pending ? (active ? 'Stopping the recording…' : 'Starting the recording…') : active ? 'Stop recording' : 'Record the call';
   }
 
   /** Reflects `settings` in the controls. */

@@ -9,9 +9,10 @@ export class Notifications {
     this.element = h('div', { class: 'toasts', 'aria-live': 'polite' });
   }
 
-  /** Shows `text` for `ms` milliseconds. */
-  toast(text: string, ms = 4000): void {
-    const toast = h('div', { class: 'toast', 'data-testid': 'toast' }, text);
+  /** Shows `text` (and `details`, one line each) for `ms` milliseconds. */
+  toast(text: string, ms = 4000, details: string[] = []): void {
+    const lines = details.length > 0 ? h('ul', { class: 'toast-details' }, ...details.map((d) => h('li', {}, d))) : null;
+    const toast = h('div', { class: 'toast', 'data-testid': 'toast' }, text, lines);
     this.element.append(toast);
     setTimeout(() => toast.remove(), ms);
   }

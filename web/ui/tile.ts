@@ -1,5 +1,9 @@
-/** One participant's tile: the picture (canvas or video), a name label, an avatar while there is no picture, and the stats overlay. */
+/**
+ * One participant's tile: the picture (canvas or video), a name label, an avatar while there
+ * is no picture, the stats overlay, and for remote peers a menu (tile-menu.ts).
+ */
 import { h, hue, initials } from './dom.ts';
+import type { TileMenu } from './tile-menu.ts';
 
 export class Tile {
   readonly element: HTMLElement;
@@ -9,6 +13,8 @@ export class Tile {
   readonly #avatar: HTMLElement;
   readonly #avatarNote: HTMLElement;
   readonly #overlay: HTMLElement;
+  readonly #note: HTMLElement;
+  #menu: TileMenu | undefined;
   #media: HTMLCanvasElement | HTMLVideoElement | undefined;
   #name: string;
 
@@ -18,6 +24,7 @@ export class Tile {
     this.#name = name;
     this.#label = h('span', { class: 'tile-name' });
     this.#badge = h('span', { class: 'badge' });
+    this.#note = h('span', { class: 'tile-note', hidden: true, 'data-testid': 'tile-note' });
     this.#avatarNote = h('em', {}, 'Waiting for video…');
     this.#avatar = h('div', { class: 'tile-avatar' }, h('span', {}, initials(name)), this.#avatarNote);
     this.#overlay = h('div', { class: 'tile-overlay', hidden: true, 'data-testid': 'tile-stats' });
@@ -25,7 +32,7 @@ export class Tile {
       'div',
       { class: id === 0 ? 'tile self' : 'tile', dataset: { peerId: String(id) }, 'data-testid': id === 0 ? 'tile-self' : 'tile-remote' },
       this.#avatar,
-      h('div', { class: 'tile-label' }, this.#label, this.#badge),
+      h('div', { class: 'tile-label' }, this.#label, this.#badge, this.#note),
       this.#overlay,
     );
     this.setName(name, mode);
@@ -64,6 +71,25 @@ export class Tile {
     this.#avatarNote.textContent = note;
   }
 
+  /** A second badge after the mode (e.g. "→ JPEG" while the relay transcodes); null hides it. */
+  setNote(text: string | null, title = ''): void {
+    this.#note.hidden = text === null;
+    this.#note.textContent = text ?? '';
+    this.#note.title = title;
+  }
+
+  /** The tile's menu, if any. */
+  get menu(): TileMenu | undefined {
+    return this.#menu;
+  }
+
+  /** Puts `menu` in the tile's top-left corner (once). */
+  setMenu(menu: TileMenu): void {
+    if (this.#menu !== undefined) return;
+    this.#menu = menu;
+    this.element.append(menu.element);
+  }
+
   setSpotlight(on: boolean): void {
     this.element.classList.toggle('spotlight', on);
   }
@@ -79,6 +105,7 @@ export class Tile {
   }
 
   remove(): void {
+    this.#menu?.close();
     this.element.remove();
   }
 }
