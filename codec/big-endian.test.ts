@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readF64, readU16, readU32, writeF64, writeU16, writeU32 } from './big-endian.ts';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './test-support/prng.ts';
 
 describe('big-endian field access', () => {
   it('writes the documented byte order', () => {

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   Codec,
   encodeFrame,
-  FrameError,
   FrameReader,
   Offset,
   type Frame,
-  type FrameErrorCode,
   type FrameInit,
 } from './index.ts';
+import { expectFrameError } from './test-support/expect-frame-error.ts';
+import { mulberry32 } from './test-support/prng.ts';
 
 /** Frames of mixed codecs and sizes, including a minimal one (42 bytes). */
 const INITS: FrameInit[] = [
@@ -102,30 +102,6 @@ function checkStream(received: Received[], chunks: Uint8Array[]): void {
       expect(frame.payload.buffer).toBe(frame.bytes.buffer);
     }
   });
-}
-
-function expectFrameError(fn: () => unknown, code: FrameErrorCode, message: string): FrameError {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(FrameError);
-  expect((thrown as FrameError).code).toBe(code);
-  expect((thrown as FrameError).message).toBe(message);
-  return thrown as FrameError;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('FrameReader', () => {

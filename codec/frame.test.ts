@@ -24,6 +24,8 @@ import {
   type FrameErrorCode,
   type FrameInit,
 } from './index.ts';
+import { expectFrameError } from './test-support/expect-frame-error.ts';
+import { xorshiftBytes } from './test-support/prng.ts';
 
 const PROTOCOL_MD = readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8');
 
@@ -52,23 +54,6 @@ function validationTableFromDoc(): Map<string, string> {
   return rows;
 }
 
-/** Asserts that `fn` throws a FrameError with this code and exactly this message. */
-function expectFrameError(fn: () => unknown, code: FrameErrorCode, message: string): FrameError {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(FrameError);
-  const error = thrown as FrameError;
-  expect(error).toBeInstanceOf(Error);
-  expect(error.name).toBe('FrameError');
-  expect(error.code).toBe(code);
-  expect(error.message).toBe(message);
-  return error;
-}
-
 /** The worked example of docs/protocol.md, as an init. */
 const DOC_INIT: FrameInit = {
   codec: Codec.jpeg,
@@ -82,18 +67,6 @@ const DOC_INIT: FrameInit = {
 
 function bytesOf(...parts: number[][]): Uint8Array {
   return Uint8Array.from(parts.flat());
-}
-
-function randomBytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 describe('wire format v1', () => {
@@ -537,7 +510,7 @@ describe('wire format v1', () => {
 
   describe('round trips', () => {
     it('a 640×480 BGRA frame', () => {
-      const payload = randomBytes(640 * 480 * 4, 640);
+      const payload = xorshiftBytes(640 * 480 * 4, 640);
       const init: FrameInit = { codec: Codec.bgra, width: 640, height: 480, seq: 123456, captureTime: 1763740000000.125, payload };
       const bytes = encodeFrame(init);
       expect(bytes.byteLength).toBe(40 + 1_228_800);

@@ -14,20 +14,9 @@ import {
   type FrameErrorCode,
   type FrameInit,
 } from './index.ts';
+import { mulberry32 } from './test-support/prng.ts';
 
 const ITERATIONS = 100_000;
-
-/** Seeded PRNG (mulberry32): the same inputs on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Random = () => number;
 const int = (random: Random, n: number) => Math.floor(random() * n);

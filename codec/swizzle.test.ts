@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bgraToRgba, rgbaToBgra } from './index.ts';
 import { swapLanesBE, swapLanesLE } from './swizzle.ts';
+import { xorshiftBytes } from './test-support/prng.ts';
 
 /** Reference: swap bytes 0 and 2 of every pixel, one byte at a time. */
 function reference(src: ArrayLike<number>): number[] {
@@ -9,16 +10,9 @@ function reference(src: ArrayLike<number>): number[] {
   return out;
 }
 
+/** `n` pseudo-random 4-byte pixels. */
 function randomPixels(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n * 4);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < out.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return xorshiftBytes(n * 4, seed);
 }
 
 /** A view of `bytes` copied to byte `offset` of a larger buffer filled with 0xEE. */

@@ -11,8 +11,18 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { attachMedia, type MediaHandle } from '../server/media/index.ts';
 import type { Relay } from '../server/relay.ts';
-import { openCall, roomName, screenshot, startTestRelay, stats, testCameraFile, waitForPainted, type CallPage } from './test/call-page.ts';
-import { launchChromium, type LaunchedChromium } from './test/chromium.ts';
+import {
+  CallPages,
+  launchWithTestCamera,
+  roomName,
+  screenshot,
+  startTestRelay,
+  stats,
+  waitForPainted,
+  type CallPage,
+  type CallPageOptions,
+} from './test/call-page.ts';
+import type { LaunchedChromium } from './test/chromium.ts';
 
 const BGRA = { mode: 'bgra' as const, res: '320x240', fps: 10, stats: true };
 
@@ -21,11 +31,10 @@ describe('relay media in the call UI', () => {
   let relay: Relay;
   let media: MediaHandle;
   let recordDir: string;
-  let pages: CallPage[] = [];
+  const pages = new CallPages();
 
   beforeAll(async () => {
-    const camera = await testCameraFile();
-    chrome = await launchChromium({ args: [`--use-file-for-fake-video-capture=${camera}`] });
+    chrome = await launchWithTestCamera();
   });
   afterAll(async () => {
     await chrome?.close();
@@ -37,18 +46,13 @@ describe('relay media in the call UI', () => {
     media = attachMedia(relay, { recordDir });
   });
   afterEach(async () => {
-    for (const p of pages) await p.close();
-    pages = [];
+    await pages.closeAll();
     await media.close();
     await relay.close();
     await rm(recordDir, { recursive: true, force: true });
   });
 
-  const open = async (options: Parameters<typeof openCall>[2]): Promise<CallPage> => {
-    const page = await openCall(chrome.browser, relay.url, options);
-    pages.push(page);
-    return page;
-  };
+  const open = (options: CallPageOptions): Promise<CallPage> => pages.open(chrome.browser, relay.url, options);
   const peerId = (page: CallPage): Promise<number> => page.page.evaluate(() => window.framewire.state().peerId);
   const fromPeer = (page: CallPage, id: number) => stats(page.page).then((s) => s.peers.find((p) => p.id === id)!);
 

@@ -4,14 +4,14 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Relay } from '../server/relay.ts';
-import { openCall, roomName, startTestRelay, stats, waitForPainted, type CallPage } from './test/call-page.ts';
+import { CallPages, roomName, startTestRelay, stats, waitForPainted } from './test/call-page.ts';
 import { launchChromium, type LaunchedChromium } from './test/chromium.ts';
 
 describe('browser client', () => {
   describe('relay restart', () => {
     let chrome: LaunchedChromium;
     let relay: Relay | undefined;
-    let pages: CallPage[] = [];
+    const pages = new CallPages();
 
     beforeAll(async () => {
       chrome = await launchChromium();
@@ -20,8 +20,7 @@ describe('browser client', () => {
       await chrome?.close();
     });
     afterEach(async () => {
-      for (const p of pages) await p.close();
-      pages = [];
+      await pages.closeAll();
       await relay?.close();
     });
 
@@ -29,9 +28,8 @@ describe('browser client', () => {
       relay = await startTestRelay();
       const port = relay.port;
       const room = roomName('restart');
-      const alice = await openCall(chrome.browser, relay.url, { room, name: 'Alice', fps: 15 });
-      const bob = await openCall(chrome.browser, relay.url, { room, name: 'Bob', fps: 15 });
-      pages.push(alice, bob);
+      const alice = await pages.open(chrome.browser, relay.url, { room, name: 'Alice', fps: 15 });
+      const bob = await pages.open(chrome.browser, relay.url, { room, name: 'Bob', fps: 15 });
       await waitForPainted(bob.page, 'Alice', 10);
       await waitForPainted(alice.page, 'Bob', 10);
 

@@ -5,18 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FfmpegError, ffmpegPath, liveFfmpegPids, runFfmpeg, spawnFfmpeg, type FfmpegProcess } from './ffmpeg.ts';
+import { alive } from './test-support/alive.ts';
 import { VideoSource } from './video-source.ts';
-
-/** True while a process with this pid exists (zombies included: they still answer kill 0). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-}
 
 describe('ffmpeg', () => {
   const started: FfmpegProcess[] = [];

@@ -6,6 +6,7 @@ import { Codec, decodeFrame, encodeFrame } from '../../codec/index.ts';
 import { bgraToJpeg } from './jpeg.ts';
 import { Mp4Writer } from './mp4-writer.ts';
 import { probeVideo } from './probe.ts';
+import { alive } from './test-support/alive.ts';
 
 const W = 160;
 const H = 120;
@@ -87,15 +88,6 @@ describe('Mp4Writer', () => {
   });
 
   describe('ffmpeg failures', () => {
-    function alive(pid: number): boolean {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    }
-
     it('an encoder that fails: close() rejects with the ffmpeg error and its stderr; the pid is gone', async () => {
       const writer = new Mp4Writer(join(dir, 'bad.mp4'), { preset: 'no-such-preset' });
       for (let i = 0; i < 5; i++) writer.write(bgraFrame(i, i * 40));

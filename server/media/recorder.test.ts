@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Codec, type Frame } from '../../codec/index.ts';
-import { startRelay, type Relay } from '../relay.ts';
 import { readFrameLog } from './frame-log.ts';
-import { attachMedia, type MediaHandle } from './index.ts';
 import { probeVideo } from './probe.ts';
 import { ReceiverBot } from './receiver-bot.ts';
 import { SenderBot } from './sender-bot.ts';
+import { MediaRelayFixture } from './test-support/media-relay.ts';
 
 interface PublicFiles {
   peerId: number;
@@ -26,25 +25,19 @@ async function collect(path: string): Promise<Frame[]> {
 
 describe('recording', () => {
   let dir: string;
-  let relay: Relay | undefined;
-  let media: MediaHandle | undefined;
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const server = new MediaRelayFixture();
+  const { cleanups } = server;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fw-rec-'));
   });
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0)) await cleanup();
-    await media?.close();
-    await relay?.close();
-    media = undefined;
-    relay = undefined;
+    await server.close();
     await rm(dir, { recursive: true, force: true });
   });
 
   it('--record DIR: a 3 s stream becomes a frame log and an MP4 with the same frame count and duration', async () => {
-    relay = await startRelay({ port: 0, logLevel: 'silent' });
-    media = attachMedia(relay, { recordDir: dir });
+    const { relay } = await server.start({ recordDir: dir });
     const spans = new Map<number, { first: number; last: number }>();
     const watcher = new ReceiverBot({
       url: relay.url,
@@ -102,8 +95,7 @@ describe('recording', () => {
   });
 
   it('record start/stop per room; BGRA frames are recorded too', async () => {
-    relay = await startRelay({ port: 0, logLevel: 'silent' });
-    media = attachMedia(relay, { recordDir: dir, recordAllRooms: false });
+    const { relay, media } = await server.start({ recordDir: dir, recordAllRooms: false });
     const watcher = new ReceiverBot({ url: relay.url, room: 'manual', name: 'watcher' });
     cleanups.push(() => watcher.close());
     await watcher.ready;
@@ -131,8 +123,7 @@ describe('recording', () => {
   });
 
   it('a participant leaving closes its files', async () => {
-    relay = await startRelay({ port: 0, logLevel: 'silent' });
-    media = attachMedia(relay, { recordDir: dir });
+    const { relay, media } = await server.start({ recordDir: dir });
     const bot = new SenderBot({ url: relay.url, room: 'leave', name: 'brief', codec: 'jpeg', width: 96, height: 64, fps: 10, seconds: 1 });
     const stats = await bot.done;
     await expect.poll(async () => (await readdir(join(dir, 'leave')).catch(() => [])).length, { timeout: 10_000 }).toBe(2);
@@ -145,8 +136,7 @@ describe('recording', () => {
   });
 
   it('refuses record when the relay has no record dir, and a bad action', async () => {
-    relay = await startRelay({ port: 0, logLevel: 'silent' });
-    media = attachMedia(relay, {});
+    const { relay } = await server.start({});
     const peer = new ReceiverBot({ url: relay.url, room: 'norec', name: 'p' });
     cleanups.push(() => peer.close());
     await peer.ready;

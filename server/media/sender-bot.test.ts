@@ -7,15 +7,7 @@ import { jpegSize } from './jpeg.ts';
 import { ReceiverBot } from './receiver-bot.ts';
 import { liveFfmpegPids } from './ffmpeg.ts';
 import { SenderBot } from './sender-bot.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive } from './test-support/alive.ts';
 
 /** A plain WebSocket client that joins `room` and collects every binary message as a decoded frame. */
 async function joinAndCollect(relay: Relay, room: string): Promise<{ frames: Frame[]; ws: WebSocket }> {

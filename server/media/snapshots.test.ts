@@ -1,24 +1,16 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRelay, type Relay } from '../relay.ts';
-import { attachMedia, type MediaHandle } from './index.ts';
 import { ReceiverBot } from './receiver-bot.ts';
 import { SenderBot } from './sender-bot.ts';
+import { MediaRelayFixture } from './test-support/media-relay.ts';
 
 describe('snapshots', () => {
-  let relay: Relay | undefined;
-  let media: MediaHandle | undefined;
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0)) await cleanup();
-    await media?.close();
-    await relay?.close();
-    media = undefined;
-    relay = undefined;
-  });
+  const server = new MediaRelayFixture();
+  const { cleanups } = server;
+  afterEach(() => server.close());
 
   async function streaming(room: string, codec: 'jpeg' | 'bgra', secret?: string): Promise<SenderBot> {
-    const bot = new SenderBot({ url: relay!.url, room, codec, width: 200, height: 150, fps: 10, secret });
+    const bot = new SenderBot({ url: server.relay.url, room, codec, width: 200, height: 150, fps: 10, secret });
     cleanups.push(() => bot.close());
     await expect.poll(() => bot.stats.sent, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     await expect.poll(() => bot.peerId, { timeout: 5000 }).toBeDefined();
@@ -26,8 +18,7 @@ describe('snapshots', () => {
   }
 
   it('GET …/snapshot.jpg of a BGRA peer is a JPEG of the right dimensions (converted with sharp)', async () => {
-    relay = await startRelay({ port: 0, logLevel: 'silent' });
-    media = attachMedia(relay, {});
+    const { relay } = await server.start({});
     const bot = await streaming('snap', 'bgra');
     const res = await fetch(`${relay.url}/rooms/snap/peers/${bot.peerId}/snapshot.jpg`);
     expect(res.status).toBe(200);
@@ -39,8 +30,7 @@ describe('snapshots', () => {
   });
 
   it('a JPEG peer’s latest frame is returned byte for byte as it was sent', async () => {
-    relay = await startRelay({ port: 0, logLevel: 'silent' });
-    media = attachMedia(relay, {});
+    const { relay } = await server.start({});
     const watcher = new ReceiverBot({ url: relay.url, room: 'snapj', name: 'w' });
     cleanups.push(() => watcher.close());
     await watcher.ready;
@@ -66,8 +56,7 @@ describe('snapshots', () => {
   });
 
   it('404 with a JSON error when the peer has no frame', async () => {
-    relay = await startRelay({ port: 0, logLevel: 'silent' });
-    media = attachMedia(relay, {});
+    const { relay } = await server.start({});
     const res = await fetch(`${relay.url}/rooms/empty/peers/42/snapshot.jpg`);
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toBe('application/json');
@@ -75,8 +64,7 @@ describe('snapshots', () => {
   });
 
   it('a room with a secret requires it, by query or header', async () => {
-    relay = await startRelay({ port: 0, logLevel: 'silent' });
-    media = attachMedia(relay, {});
+    const { relay } = await server.start({});
     const bot = await streaming('locked', 'jpeg', 's3cret');
     const url = `${relay.url}/rooms/locked/peers/${bot.peerId}/snapshot.jpg`;
     const denied = await fetch(url);
@@ -88,8 +76,7 @@ describe('snapshots', () => {
   });
 
   it('forgets a peer that left', async () => {
-    relay = await startRelay({ port: 0, logLevel: 'silent' });
-    media = attachMedia(relay, {});
+    const { relay } = await server.start({});
     const bot = await streaming('gone', 'jpeg');
     const url = `${relay.url}/rooms/gone/peers/${bot.peerId}/snapshot.jpg`;
     expect((await fetch(url)).status).toBe(200);

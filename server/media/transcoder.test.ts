@@ -1,33 +1,24 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Codec, decodeFrame, encodeFrame, type Frame } from '../../codec/index.ts';
-import { startRelay, type Relay } from '../relay.ts';
-import { attachMedia, type MediaHandle } from './index.ts';
 import { ReceiverBot } from './receiver-bot.ts';
 import { SenderBot } from './sender-bot.ts';
 import { Transcoder } from './transcoder.ts';
+import { MediaRelayFixture } from './test-support/media-relay.ts';
 
 describe('relay-side transcoding', () => {
-  let relay: Relay | undefined;
-  let media: MediaHandle | undefined;
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0)) await cleanup();
-    await media?.close();
-    await relay?.close();
-    media = undefined;
-    relay = undefined;
-  });
+  const server = new MediaRelayFixture();
+  const { cleanups } = server;
+  afterEach(() => server.close());
 
   function receiver(room: string, name: string, frames: Frame[]): ReceiverBot {
-    const bot = new ReceiverBot({ url: relay!.url, room, name, onFrame: (f) => frames.push({ ...f, payload: new Uint8Array(f.payload) }) });
+    const bot = new ReceiverBot({ url: server.relay.url, room, name, onFrame: (f) => frames.push({ ...f, payload: new Uint8Array(f.payload) }) });
     cleanups.push(() => bot.close());
     return bot;
   }
 
   it('BGRA→JPEG for the receiver that asked, while another still gets BGRA', async () => {
-    relay = await startRelay({ port: 0, logLevel: 'silent' });
-    media = attachMedia(relay, { transcodeQuality: 60 });
+    const { relay, media } = await server.start({ transcodeQuality: 60 });
     const thinFrames: Frame[] = [];
     const fatFrames: Frame[] = [];
     const thin = receiver('tc', 'thin', thinFrames);
@@ -110,8 +101,7 @@ describe('relay-side transcoding', () => {
   });
 
   it('a receiving bot with transcode: true asks for JPEG from every BGRA sender', async () => {
-    relay = await startRelay({ port: 0, logLevel: 'silent' });
-    media = attachMedia(relay, {});
+    const { relay } = await server.start({});
     const frames: Frame[] = [];
     const rx = new ReceiverBot({ url: relay.url, room: 'auto', name: 'thin', transcode: true, transcodeQuality: 40, onFrame: (f) => frames.push(f) });
     cleanups.push(() => rx.close());
@@ -127,8 +117,7 @@ describe('relay-side transcoding', () => {
   });
 
   it('refuses bad requests with error codes', async () => {
-    relay = await startRelay({ port: 0, logLevel: 'silent' });
-    media = attachMedia(relay, {});
+    await server.start({});
     const rx = receiver('bad', 'rx', []);
     await rx.ready;
     const ask = async (msg: object): Promise<Record<string, unknown>> => {

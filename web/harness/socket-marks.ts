@@ -21,24 +21,19 @@ export interface SocketSendMark {
   sentAt: number;
 }
 
-/** A frame's bytes first read by the app. */
-export interface SocketReceiveMark {
+/** The header fields `peekFrame` reads from a wire-format frame, and its size in bytes. */
+export interface FrameFields {
   seq: number;
   sourceId: number;
   codec: number;
   bytes: number;
   captureTime: number;
   relayTime: number;
-  receivedAt: number;
 }
 
-interface FrameFields {
-  seq: number;
-  sourceId: number;
-  codec: number;
-  bytes: number;
-  captureTime: number;
-  relayTime: number;
+/** A frame's bytes first read by the app. */
+export interface SocketReceiveMark extends FrameFields {
+  receivedAt: number;
 }
 
 /** The header fields of a wire-format frame, or undefined if `data` is not one. */

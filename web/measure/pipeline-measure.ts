@@ -16,8 +16,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { startRelay } from '../../server/relay.ts';
-import { testCameraFile } from '../test/call-page.ts';
-import { launchChromium } from '../test/chromium.ts';
+import { launchWithTestCamera } from '../test/call-page.ts';
 
 interface Row {
   what: string;
@@ -30,7 +29,7 @@ interface Row {
 
 const frames = Number(process.argv[2] ?? 40);
 const relay = await startRelay({ port: 0, staticDir: 'dist/web', logLevel: 'error' } as Parameters<typeof startRelay>[0]);
-const chrome = await launchChromium({ args: [`--use-file-for-fake-video-capture=${await testCameraFile()}`] });
+const chrome = await launchWithTestCamera();
 try {
   const page = await chrome.browser.newPage();
   // NOTE: tsx (esbuild keepNames) wraps named inner functions in __name(); give the page one.

@@ -9,7 +9,7 @@
  * docs/architecture.md); hence 'dataurl' is the default.
  */
 import { Codec, encodeFrame } from '../../codec/index.ts';
-import { drawCover } from './capture.ts';
+import { DrawSurface } from './draw-surface.ts';
 import type { CaptureTick, EncodedFrame, EncodeParams, FrameEncoder } from './index.ts';
 
 /** Options of `JpegEncoder`. */
@@ -23,20 +23,19 @@ export const DEFAULT_JPEG_METHOD: 'offscreen' | 'canvas' | 'dataurl' = 'dataurl'
 export class JpegEncoder implements FrameEncoder {
   readonly codec = 'jpeg';
   readonly method: 'offscreen' | 'canvas' | 'dataurl';
-  #canvas: OffscreenCanvas | HTMLCanvasElement | undefined;
-  #ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | undefined;
+  readonly #surface: DrawSurface;
   #closed = false;
 
   constructor(options: JpegEncoderOptions = {}) {
     const wanted = options.method ?? DEFAULT_JPEG_METHOD;
     this.method = wanted === 'offscreen' && typeof OffscreenCanvas !== 'function' ? 'canvas' : wanted;
+    this.#surface = new DrawSurface({ offscreen: this.method === 'offscreen' });
   }
 
   async encode(tick: CaptureTick, params: EncodeParams): Promise<EncodedFrame> {
     if (this.#closed) throw new Error('encoder closed');
     const started = performance.now();
-    const { canvas, ctx } = this.#surface(params.width, params.height);
-    drawCover(ctx, tick, params.width, params.height);
+    const { canvas } = this.#surface.draw(tick, params.width, params.height);
     const quality = Math.min(100, Math.max(1, params.quality)) / 100;
     let payload: Uint8Array;
     if (canvas instanceof HTMLCanvasElement && this.method === 'dataurl') {
@@ -57,23 +56,7 @@ export class JpegEncoder implements FrameEncoder {
 
   close(): void {
     this.#closed = true;
-    this.#canvas = undefined;
-    this.#ctx = undefined;
-  }
-
-  #surface(width: number, height: number): {
-    canvas: OffscreenCanvas | HTMLCanvasElement;
-    ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D;
-  } {
-    if (this.#canvas === undefined || this.#ctx === undefined) {
-      this.#canvas = this.method === 'offscreen' ? new OffscreenCanvas(width, height) : document.createElement('canvas');
-      const ctx = this.#canvas.getContext('2d', { alpha: false }) as OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
-      if (ctx === null) throw new Error('2D canvas context unavailable');
-      this.#ctx = ctx;
-    }
-    if (this.#canvas.width !== width) this.#canvas.width = width;
-    if (this.#canvas.height !== height) this.#canvas.height = height;
-    return { canvas: this.#canvas, ctx: this.#ctx };
+    this.#surface.close();
   }
 }
 

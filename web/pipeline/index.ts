@@ -4,6 +4,7 @@
  *   capture ──▶ encode ──▶ transport ══ relay ══▶ transport ──▶ decode ──▶ paint
  *   capture.ts  encode-jpeg.ts   transport.ts          transport.ts  decode.ts   paint.ts
  *               encode-bgra.ts
+ *               (both draw through draw-surface.ts)
  *
  * 1. **Capture** (`capture.ts`): a `CaptureSource` (the camera's `<video>`, or any canvas —
  *    the latency harness substitutes one) is sampled by `Capture` at the chosen fps; each

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startRelay, type Relay, type RelayOptions } from '../../server/relay.ts';
 import type { StatsSnapshot } from '../stats/call-stats.ts';
+import { launchChromium, type LaunchedChromium } from './chromium.ts';
 
 /** Where screenshots go (gitignored). */
 export const RESULTS_DIR = 'test-results';
@@ -75,6 +76,27 @@ export async function openCall(browser: Browser, relayUrl: string, options: Call
   };
 }
 
+/** The call pages a test opened with `open`, closed together (in opening order) by `closeAll`. */
+export class CallPages {
+  #pages: CallPage[] = [];
+
+  /** `openCall`, remembering the page for `closeAll`. */
+  async open(browser: Browser, relayUrl: string, options: CallPageOptions): Promise<CallPage> {
+    return this.add(await openCall(browser, relayUrl, options));
+  }
+
+  /** Remembers a page opened some other way, for `closeAll`; returns it. */
+  add(page: CallPage): CallPage {
+    this.#pages.push(page);
+    return page;
+  }
+
+  /** Closes every page opened so far and forgets them. Safe to call twice. */
+  async closeAll(): Promise<void> {
+    for (const page of this.#pages.splice(0)) await page.close();
+  }
+}
+
 /** Resolves when the page's connection is open and welcomed. */
 export async function waitForConnected(page: Page, timeout = 15_000): Promise<void> {
   await page.waitForFunction(() => window.framewire?.state().connection === 'open' && window.framewire.state().peerId > 0, null, { timeout });
@@ -122,6 +144,12 @@ export async function testCameraFile(): Promise<string> {
   });
   renameSync(`${path}.tmp.mjpeg`, path);
   return path;
+}
+
+/** Launches Chromium (web/test/chromium.ts) with a fake camera playing `testCameraFile()`. */
+export async function launchWithTestCamera(): Promise<LaunchedChromium> {
+  const camera = await testCameraFile();
+  return launchChromium({ args: [`--use-file-for-fake-video-capture=${camera}`] });
 }
 
 /** Side of the pixel samples compared between sender and receiver: 32×24 RGB. */

@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Relay } from '../../server/relay.ts';
-import { openCall, roomName, startTestRelay, stats, waitForConnected, waitForPainted, type CallPage, type CallPageOptions } from '../test/call-page.ts';
+import { CallPages, roomName, startTestRelay, stats, waitForConnected, waitForPainted, type CallPage, type CallPageOptions } from '../test/call-page.ts';
 import { launchChromium, type LaunchedChromium } from '../test/chromium.ts';
 import type { HarnessApi } from '../harness/latency-harness.ts';
 import { joinLatency, type CaptureMark, type PaintMark } from '../harness/latency-recorder.ts';
@@ -28,7 +28,7 @@ const RECORD_PC_CONFIG = `
 describe('WebRTC mode', () => {
   let chrome: LaunchedChromium;
   let relay: Relay;
-  let pages: CallPage[] = [];
+  const pages = new CallPages();
 
   beforeAll(async () => {
     chrome = await launchChromium();
@@ -41,16 +41,11 @@ describe('WebRTC mode', () => {
     relay = await startTestRelay({ iceServers: ICE_SERVERS });
   });
   afterEach(async () => {
-    for (const p of pages) await p.close();
-    pages = [];
+    await pages.closeAll();
     await relay.close();
   });
 
-  const open = async (options: CallPageOptions): Promise<CallPage> => {
-    const page = await openCall(chrome.browser, relay.url, options);
-    pages.push(page);
-    return page;
-  };
+  const open = (options: CallPageOptions): Promise<CallPage> => pages.open(chrome.browser, relay.url, options);
   /** Like `open`, with RECORD_PC_CONFIG injected before the app's scripts run. */
   const openRecordingConfig = async (options: CallPageOptions): Promise<CallPage> => {
     const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -59,9 +54,7 @@ describe('WebRTC mode', () => {
     const query = new URLSearchParams({ room: options.room, name: options.name, mode: options.mode ?? 'webrtc', fps: String(options.fps ?? 15), autostart: '1', ...options.params });
     await page.goto(`${relay.url}/?${query.toString()}`);
     await waitForConnected(page);
-    const call: CallPage = { page, context, close: () => context.close().catch(() => undefined) };
-    pages.push(call);
-    return call;
+    return pages.add({ page, context, close: () => context.close().catch(() => undefined) });
   };
   const harness = async (page: CallPage): Promise<{ captures: CaptureMark[]; paints: PaintMark[]; misses: number }> =>
     page.page.evaluate(() => {
