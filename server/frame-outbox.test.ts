@@ -8,7 +8,7 @@ function slowSocket() {
     writes,
     send: (bytes: Uint8Array, done: (error?: Error | null) => void) => {
       writes.push({ bytes, done });
-      return false;
+      return 'in-flight' as const;
     },
     /** Completes the oldest unfinished write. */
     flushOne() {
@@ -60,12 +60,36 @@ describe('FrameOutbox', () => {
       const outbox = new FrameOutbox({
         send: (bytes) => {
           sent.push(bytes[0]!);
-          return true;
+          return 'flushed';
         },
       });
       for (let i = 0; i < 5; i++) expect(outbox.push(1, f(i))).toBe('sent');
       expect(sent).toEqual([0, 1, 2, 3, 4]);
       expect(outbox.dropsTotal).toBe(0);
+    });
+
+    it('matches each late callback to its frame: those of frames flushed synchronously change nothing', () => {
+      const calls: ((error?: Error | null) => void)[] = [];
+      let next: 'flushed' | 'in-flight' = 'flushed';
+      const outbox = new FrameOutbox({
+        send: (_bytes, done) => {
+          calls.push(done);
+          return next;
+        },
+      });
+      expect(outbox.push(1, f(1))).toBe('sent'); // flushed at once
+      next = 'in-flight';
+      expect(outbox.push(1, f(2))).toBe('sent'); // waits in the socket
+      expect(outbox.push(1, f(3))).toBe('queued');
+      expect(outbox.inFlightCount).toBe(1);
+      calls[0]!(new Error('late error of a flushed frame')); // frame 1's callback: ignored, error included
+      expect(outbox.inFlightCount).toBe(1);
+      expect(outbox.push(1, f(4))).toBe('queued'); // still open; replaces 3
+      calls[1]!(); // frame 2 flushed: the pending frame 4 goes out
+      expect(calls).toHaveLength(3);
+      expect(outbox.inFlightCount).toBe(1);
+      expect(outbox.pendingCount).toBe(0);
+      expect(outbox.dropsTotal).toBe(1);
     });
 
     it('allows maxInFlight frames per source before queueing', () => {
@@ -97,6 +121,13 @@ describe('FrameOutbox', () => {
       socket.writes[0]!.done(new Error('socket closed'));
       expect(socket.writes).toHaveLength(1);
       expect(outbox.push(1, f(3))).toBe('closed');
+    });
+
+    it('closes itself when the socket cannot take a frame', () => {
+      const outbox = new FrameOutbox({ send: () => 'failed' });
+      expect(outbox.push(1, f(1))).toBe('sent');
+      expect(outbox.inFlightCount).toBe(0);
+      expect(outbox.push(1, f(2))).toBe('closed');
     });
 
     it("forget() drops a source's pending frame without counting it", () => {

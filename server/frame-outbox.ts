@@ -9,15 +9,22 @@
  * per source, the queue is bounded in time (≈ one frame interval) rather than bytes, and
  * other receivers never wait for it: the same bytes go to each receiver independently.
  *
- * The outbox never copies: it passes the caller's bytes to `send`.
+ * The outbox never copies: it passes the caller's bytes to `send`. Nor does it allocate per
+ * frame: each source slot has ONE send callback, reused for all its frames (a socket calls
+ * write callbacks in write order, so the slot knows which frame each call is about).
  */
 
 /**
- * Hands `bytes` to the socket and calls `done` once they are flushed to the kernel (or
- * failed). Returns true if the socket took them synchronously with nothing left in its
- * user-space buffer (then the frame does not count as in flight and `done` is ignored).
+ * Hands `bytes` to the socket, which calls `done` once they are flushed to the kernel (or
+ * failed) — later, never before `send` returns, and in send order. Returns 'flushed' if the
+ * socket took them synchronously with nothing left in its user-space buffer (the frame does
+ * not count as in flight; `done` is still called once, and ignored), 'in-flight' if they
+ * wait in its buffer, 'failed' if the socket cannot take them (`done` is not called).
  */
-export type SendFrame = (bytes: Uint8Array, done: (error?: Error | null) => void) => boolean;
+export type SendFrame = (bytes: Uint8Array, done: (error?: Error | null) => void) => SendResult;
+
+/** What the socket did with a frame: see `SendFrame`. */
+export type SendResult = 'flushed' | 'in-flight' | 'failed';
 
 /** Options of `FrameOutbox`. */
 export interface FrameOutboxOptions {
@@ -35,8 +42,14 @@ export const DEFAULT_MAX_IN_FLIGHT = 1;
 export type PushResult = 'sent' | 'queued' | 'closed';
 
 interface SourceSlot {
+  /** Frames handed to the socket and not yet flushed. */
   inFlight: number;
+  /** The newest frame waiting for room in flight. */
   pending: Uint8Array | undefined;
+  /** One entry per send callback still to come, in send order: true if that frame counts in flight. */
+  owed: boolean[];
+  /** The send callback of every frame of this source. */
+  done: (error?: Error | null) => void;
 }
 
 export class FrameOutbox {
@@ -62,9 +75,9 @@ export class FrameOutbox {
   push(sourceId: number, bytes: Uint8Array): PushResult {
     if (this.#closed) return 'closed';
     let slot = this.#slots.get(sourceId);
-    if (slot === undefined) this.#slots.set(sourceId, (slot = { inFlight: 0, pending: undefined }));
+    if (slot === undefined) this.#slots.set(sourceId, (slot = this.#newSlot()));
     if (slot.inFlight < this.#maxInFlight) {
-      this.#sendNow(sourceId, slot, bytes);
+      this.#sendNow(slot, bytes);
       return 'sent';
     }
     if (slot.pending !== undefined) this.#drop(sourceId, slot.pending);
@@ -110,27 +123,35 @@ export class FrameOutbox {
     for (const slot of this.#slots.values()) slot.pending = undefined;
   }
 
-  #sendNow(sourceId: number, slot: SourceSlot, bytes: Uint8Array): void {
-    slot.inFlight++;
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      slot.inFlight--;
-      return true;
-    };
-    const flushed = this.#send(bytes, (error) => {
-      if (!settle()) return;
-      if (error) {
-        this.close();
-        return;
-      }
-      if (this.#closed || slot.pending === undefined || slot.inFlight >= this.#maxInFlight) return;
-      const next = slot.pending;
-      slot.pending = undefined;
-      this.#sendNow(sourceId, slot, next);
-    });
-    if (flushed) settle();
+  #newSlot(): SourceSlot {
+    const slot: SourceSlot = { inFlight: 0, pending: undefined, owed: [], done: (error) => this.#onSent(slot, error) };
+    return slot;
+  }
+
+  #sendNow(slot: SourceSlot, bytes: Uint8Array): void {
+    const result = this.#send(bytes, slot.done);
+    if (result === 'failed') {
+      this.close();
+      return;
+    }
+    const counted = result === 'in-flight';
+    if (counted) slot.inFlight++;
+    slot.owed.push(counted);
+  }
+
+  /** The socket is done with the oldest frame of `slot` it still owed a callback for. */
+  #onSent(slot: SourceSlot, error: Error | null | undefined): void {
+    // A frame flushed synchronously was never in flight: its callback (and error) changes nothing.
+    if (slot.owed.shift() !== true) return;
+    slot.inFlight--;
+    if (error) {
+      this.close();
+      return;
+    }
+    if (this.#closed || slot.pending === undefined || slot.inFlight >= this.#maxInFlight) return;
+    const next = slot.pending;
+    slot.pending = undefined;
+    this.#sendNow(slot, next);
   }
 
   #drop(sourceId: number, bytes: Uint8Array): void {

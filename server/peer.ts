@@ -46,6 +46,9 @@ export interface PeerOptions {
   onOverflow: (peer: Peer) => void;
 }
 
+/** ws send options of every frame (one object, not one per send). */
+const BINARY = { binary: true } as const;
+
 export class Peer {
   readonly id: number;
   readonly name: string;
@@ -79,16 +82,13 @@ export class Peer {
       maxInFlight: options.maxInFlight,
       onDrop: options.onFrameDropped,
       send(bytes, done) {
-        if (socket.readyState !== WebSocket.OPEN) {
-          done(new Error('socket not open'));
-          return false;
-        }
+        if (socket.readyState !== WebSocket.OPEN) return 'failed';
         // NOTE: the same bytes go to every receiver; ws (no deflate, no mask on the server side)
         // writes them as they are after its own 2–10 byte frame header.
-        socket.send(bytes, { binary: true }, done);
+        socket.send(bytes, BINARY, done);
         onFrameSent(bytes);
         // Node writes to the kernel synchronously when it can: nothing buffered = already flushed.
-        return socket.bufferedAmount === 0;
+        return socket.bufferedAmount === 0 ? 'flushed' : 'in-flight';
       },
     });
   }

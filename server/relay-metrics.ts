@@ -2,6 +2,11 @@
  * The relay's counters, as plain numbers (`Relay.stats`) and as Prometheus metrics
  * (`GET /metrics`). Each relay has its own prom-client `Registry`, so several relays can
  * run in one process (tests, benches).
+ *
+ * The per-frame counters (`frameIn`, `frameOut`, `drop`) are plain numbers, per codec byte,
+ * handed to prom-client only at scrape time (its `collect` hook): a frame costs a few
+ * increments, not a label lookup per metric (prom-client hashes and validates the labels of
+ * every `inc`, bound children included).
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { codecName } from '../codec/index.ts';
@@ -33,7 +38,11 @@ export interface RelayStats {
   drops: number;
 }
 
-type Bound = { inc(value?: number): void };
+/** Codec ids are one byte: per-codec counters are arrays indexed by it. */
+const CODEC_IDS = 256;
+
+/** A per-codec counter: the value for each codec byte. */
+type PerCodec = Float64Array;
 
 export class RelayMetrics {
   readonly registry = new Registry();
@@ -43,16 +52,15 @@ export class RelayMetrics {
   #bytesIn = 0;
   #bytesOut = 0;
   #drops = 0;
-  #framesInBy: Counter<'codec'>;
-  #bytesInBy: Counter<'codec'>;
-  #framesOutBy: Counter<'codec'>;
-  #bytesOutBy: Counter<'codec'>;
-  #dropsBy: Counter<'codec'>;
+  #framesInBy: PerCodec = new Float64Array(CODEC_IDS);
+  #bytesInBy: PerCodec = new Float64Array(CODEC_IDS);
+  #framesOutBy: PerCodec = new Float64Array(CODEC_IDS);
+  #bytesOutBy: PerCodec = new Float64Array(CODEC_IDS);
+  #dropsBy: PerCodec = new Float64Array(CODEC_IDS);
   #controlIn: Counter<'type'>;
   #controlOut: Counter;
   #refused: Counter<'code'>;
   #frameErrors: Counter<'code'>;
-  #bound = new Map<string, Bound>();
 
   constructor(source: RelayGaugeSource) {
     this.#source = source;
@@ -95,11 +103,26 @@ export class RelayMetrics {
     });
     const counter = <L extends string>(name: string, help: string, labelNames: L[]): Counter<L> =>
       new Counter({ name, help, labelNames, registers });
-    this.#framesInBy = counter('framewire_frames_in_total', 'Valid frames received from senders.', ['codec']);
-    this.#bytesInBy = counter('framewire_bytes_in_total', 'Bytes of valid frames received from senders.', ['codec']);
-    this.#framesOutBy = counter('framewire_frames_out_total', 'Frames sent to receivers (one per receiver).', ['codec']);
-    this.#bytesOutBy = counter('framewire_bytes_out_total', 'Bytes of frames sent to receivers.', ['codec']);
-    this.#dropsBy = counter('framewire_frame_drops_total', 'Frames dropped by latest-wins backpressure.', ['codec']);
+    /** A counter by codec whose values are read from `values` at scrape time. */
+    const perCodec = (name: string, help: string, values: PerCodec): void => {
+      new Counter({
+        name,
+        help,
+        labelNames: ['codec'],
+        registers,
+        collect() {
+          this.reset();
+          for (let codec = 0; codec < CODEC_IDS; codec++) {
+            if (values[codec]! > 0) this.inc({ codec: codecName(codec) ?? String(codec) }, values[codec]);
+          }
+        },
+      });
+    };
+    perCodec('framewire_frames_in_total', 'Valid frames received from senders.', this.#framesInBy);
+    perCodec('framewire_bytes_in_total', 'Bytes of valid frames received from senders.', this.#bytesInBy);
+    perCodec('framewire_frames_out_total', 'Frames sent to receivers (one per receiver).', this.#framesOutBy);
+    perCodec('framewire_bytes_out_total', 'Bytes of frames sent to receivers.', this.#bytesOutBy);
+    perCodec('framewire_frame_drops_total', 'Frames dropped by latest-wins backpressure.', this.#dropsBy);
     this.#controlIn = counter('framewire_control_in_total', 'Control messages received, by type (unknown types as "other").', ['type']);
     this.#controlOut = counter('framewire_control_out_total', 'Control messages sent.', []);
     this.#refused = counter('framewire_refused_total', 'Connections refused or closed by the relay, by error code.', ['code']);
@@ -118,23 +141,26 @@ export class RelayMetrics {
     };
   }
 
+  /** A valid frame of `bytes` bytes came in; `codec` is its codec byte (0–255). */
   frameIn(codec: number, bytes: number): void {
     this.#framesIn++;
     this.#bytesIn += bytes;
-    this.#codec(this.#framesInBy, 'fi', codec).inc();
-    this.#codec(this.#bytesInBy, 'bi', codec).inc(bytes);
+    this.#framesInBy[codec]++;
+    this.#bytesInBy[codec] += bytes;
   }
 
+  /** A frame went to one receiver's socket. */
   frameOut(codec: number, bytes: number): void {
     this.#framesOut++;
     this.#bytesOut += bytes;
-    this.#codec(this.#framesOutBy, 'fo', codec).inc();
-    this.#codec(this.#bytesOutBy, 'bo', codec).inc(bytes);
+    this.#framesOutBy[codec]++;
+    this.#bytesOutBy[codec] += bytes;
   }
 
+  /** Backpressure dropped a frame. */
   drop(codec: number): void {
     this.#drops++;
-    this.#codec(this.#dropsBy, 'd', codec).inc();
+    this.#dropsBy[codec]++;
   }
 
   controlIn(type: string): void {
@@ -156,16 +182,5 @@ export class RelayMetrics {
   /** Prometheus text exposition format. */
   async text(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
-  }
-
-  /** Bound child counters, cached per (metric, codec): no label hashing per frame. */
-  #codec(counter: Counter<'codec'>, key: string, codec: number): Bound {
-    const k = `${key}:${codec}`;
-    let bound = this.#bound.get(k);
-    if (bound === undefined) {
-      bound = counter.labels({ codec: codecName(codec) ?? String(codec) });
-      this.#bound.set(k, bound);
-    }
-    return bound;
   }
 }

@@ -132,8 +132,8 @@ export class Relay {
   #metrics: RelayMetrics;
   #rooms = new Map<string, Room<Peer>>();
   #peers = new Map<number, Peer>();
-  #sockets = new Set<WebSocket>();
-  #alive = new WeakMap<WebSocket, boolean>();
+  /** Open sockets, each with whether it showed life (a message or a pong) since the last heartbeat. */
+  #sockets = new Map<WebSocket, Liveness>();
   #handlers = new Map<string, ControlHandler>();
   #routes: { method: string; pattern: RegExp; handler: RouteHandler }[] = [];
   #nextPeerId = 1;
@@ -318,7 +318,7 @@ export class Relay {
     clearInterval(this.#heartbeat);
     const serverClosed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     this.#http.closeIdleConnections();
-    const sockets = [...this.#sockets];
+    const sockets = [...this.#sockets.keys()];
     const allClosed = Promise.all(
       sockets.map((ws) => (ws.readyState === WebSocket.CLOSED ? undefined : new Promise<void>((resolve) => ws.once('close', () => resolve())))),
     );
@@ -330,7 +330,7 @@ export class Relay {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.#options.shutdownTimeoutMs)));
     if ((await Promise.race([allClosed, timeout])) === 'timeout') {
-      for (const ws of this.#sockets) ws.terminate();
+      for (const ws of this.#sockets.keys()) ws.terminate();
       await allClosed;
     }
     clearTimeout(timer);
@@ -342,14 +342,14 @@ export class Relay {
   }
 
   #beat(): void {
-    for (const ws of this.#sockets) {
-      if (this.#alive.get(ws) === false) {
+    for (const [ws, liveness] of this.#sockets) {
+      if (!liveness.alive) {
         this.#log.info('heartbeat: terminating silent peer', { peerId: this.#peerOf(ws)?.id });
         this.#metrics.refused('heartbeat');
         ws.terminate();
         continue;
       }
-      this.#alive.set(ws, false);
+      liveness.alive = false;
       if (ws.readyState === WebSocket.OPEN) ws.ping();
     }
   }
@@ -432,10 +432,10 @@ export class Relay {
   // ---- connections -----------------------------------------------------------------------
 
   #onConnection(ws: WebSocket, url: URL, req: IncomingMessage): void {
-    this.#sockets.add(ws);
-    this.#alive.set(ws, true);
+    const liveness: Liveness = { alive: true };
+    this.#sockets.set(ws, liveness);
     ws.on('error', (error) => this.#log.debug('socket error', { error, peerId: this.#peerOf(ws)?.id }));
-    ws.on('pong', () => this.#alive.set(ws, true));
+    ws.on('pong', () => (liveness.alive = true));
     ws.once('close', (code, reason) => {
       this.#sockets.delete(ws);
       const peer = this.#peerOf(ws);
@@ -468,7 +468,7 @@ export class Relay {
     this.#peers.set(peer.id, peer);
     peerBySocket.set(ws, peer);
     ws.on('message', (data, isBinary) => {
-      this.#alive.set(ws, true);
+      liveness.alive = true;
       if (peer.leaving) return;
       const buf = data as Buffer;
       try {
@@ -679,9 +679,17 @@ export class Relay {
 
 const peerBySocket = new WeakMap<WebSocket, Peer>();
 
+/** Heartbeat state of one socket (a mutable cell, so a message costs one store, not a map update). */
+interface Liveness {
+  alive: boolean;
+}
+
+/** `performance.timeOrigin` (a getter that calls into Node), read once. */
+const TIME_ORIGIN = performance.timeOrigin;
+
 /** The relay's clock: ms since the Unix epoch, sub-millisecond (same clock as the frames' relayTime). */
 export function relayNow(): number {
-  return performance.timeOrigin + performance.now();
+  return TIME_ORIGIN + performance.now();
 }
 
 function publicPeer(peer: Peer): { id: number; name: string; mode: string } {
