@@ -383,6 +383,21 @@ describe('wire format v1', () => {
   });
 
   describe('encodeFrameInto', () => {
+    it('accepts a payload already written in place (the BGRA encoder swizzles into the frame)', () => {
+      const width = 64;
+      const height = 32;
+      const pixels = xorshiftBytes(width * height * 4, 99);
+      const frame = new Uint8Array(HEADER_BYTES + pixels.byteLength);
+      const inPlace = rgbaToBgra(pixels, frame.subarray(HEADER_BYTES));
+      const written = encodeFrameInto({ codec: Codec.bgra, width, height, seq: 3, payload: inPlace }, frame, 0);
+      expect(written).toBe(frame.byteLength);
+      const decoded = decodeFrame(frame);
+      expect(decoded.seq).toBe(3);
+      expect(bgraToRgba(decoded.payload)).toEqual(pixels);
+      // Same bytes as encoding from a separate payload buffer.
+      expect(frame).toEqual(encodeFrame({ codec: Codec.bgra, width, height, seq: 3, payload: rgbaToBgra(pixels) }));
+    });
+
     it('writes at an offset, returns the length, touches nothing else', () => {
       const target = new Uint8Array(100).fill(0xee);
       const written = encodeFrameInto(DOC_INIT, target, 7);
@@ -433,6 +448,17 @@ describe('wire format v1', () => {
         'bad-init',
         'cannot encode frame: target too small [offset:0.5, needed:45, available:50]',
       );
+    });
+  });
+
+  describe('decoded payload', () => {
+    it('is one zero-copy view of the frame bytes, the same object on every read', () => {
+      const bytes = encodeFrame(DOC_INIT);
+      const frame = decodeFrame(bytes);
+      expect(frame.payload).toBe(frame.payload);
+      expect(frame.payload.buffer).toBe(bytes.buffer);
+      expect(frame.payload.byteOffset).toBe(bytes.byteOffset + HEADER_BYTES);
+      expect([...frame.payload]).toEqual([...DOC_INIT.payload]);
     });
   });
 

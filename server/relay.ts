@@ -599,7 +599,10 @@ export class Relay {
       }
     }
     if (this.#events.has('frame')) {
-      this.#events.emit('frame', { room: peer.room, peerId: peer.id, frame: { ...frame, sourceId: peer.id, relayTime } });
+      // The decoded fields predate the stamps written into `buf` above: bring them in step.
+      frame.sourceId = peer.id;
+      frame.relayTime = relayTime;
+      this.#events.emit('frame', { room: peer.room, peerId: peer.id, frame });
     }
   }
 
