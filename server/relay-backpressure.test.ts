@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Codec, decodeFrame, encodeFrame } from '../codec/index.ts';
 import { startRelay, type Relay } from './relay.ts';
-import { connectClient, type TestClient } from './test-client.ts';
+import { connectClient, waitFor, type TestClient } from './test-client.ts';
 
 const relays: Relay[] = [];
 const clients: TestClient[] = [];
@@ -116,11 +116,3 @@ describe('Relay backpressure', () => {
     expect(await (await fetch(`${relay.url}/metrics`)).text()).toMatch(/^framewire_refused_total\{code="slow-consumer"\} 1$/m);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

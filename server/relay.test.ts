@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Codec, decodeFrame, encodeFrame, Offset } from '../codec/index.ts';
 import { startRelay, type Relay, type RelayOptions } from './relay.ts';
-import { connectClient, type TestClient } from './test-client.ts';
+import { connectClient, waitFor, type TestClient } from './test-client.ts';
 
 const relays: Relay[] = [];
 const clients: TestClient[] = [];
@@ -476,11 +476,3 @@ describe('Relay', () => {
     });
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

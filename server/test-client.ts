@@ -140,3 +140,12 @@ export async function connectClient(base: string, options: TestClientOptions): P
   }
   return client;
 }
+
+/** Polls `condition` every 5 ms; throws if it is still false after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
