@@ -10,12 +10,12 @@
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CodecBenchResult } from './codec.ts';
-import { benchEnv, describeEnv, DEFAULT_RESULTS_DIR, writeResults } from './env.ts';
+import { benchEnv, describeEnv, DEFAULT_RESULTS_DIR, writeResults, runIfMain } from './env.ts';
 import type { RelayBenchResult } from './relay.ts';
 import type { SharpBenchResult } from './sharp.ts';
 import { fixed, markdownTable, type Cell } from './table.ts';
@@ -129,9 +129,4 @@ async function main(): Promise<void> {
   if (runs.some((r) => r.code !== 0)) process.exit(1);
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.stack : error);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

@@ -15,12 +15,10 @@
  * Output: RESULTS/codec.json, RESULTS/codec.md, the table on stdout.
  */
 import { performance } from 'node:perf_hooks';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Codec, decodeFrame, encodeFrame, encodeFrameInto, encodedLength, FrameReader, rgbaToBgra, type FrameInit } from '../codec/index.ts';
-import { benchEnv, describeEnv, DEFAULT_RESULTS_DIR, writeResults, type BenchEnv } from './env.ts';
-import { fixed, markdownTable } from './table.ts';
+import { benchEnv, describeEnv, DEFAULT_RESULTS_DIR, writeResults, type BenchEnv, benchMode, runIfMain, type BenchMode } from './env.ts';
+import { fixed, markdownTable, failuresMarkdown } from './table.ts';
 
 /** Header encode + decode must stay under this, ns per frame. */
 export const TARGET_HEADER_NS = 100;
@@ -42,7 +40,7 @@ export interface CodecBenchTiming {
 }
 
 /** Timings of `--smoke`, `--quick` and the default run. */
-export const MODES: Record<'smoke' | 'quick' | 'full', CodecBenchTiming> = {
+export const MODES: Record<BenchMode, CodecBenchTiming> = {
   smoke: { repeats: 1, sampleMs: 5, bgraFrames: 3, jpegFrames: 20 },
   quick: { repeats: 5, sampleMs: 80, bgraFrames: 10, jpegFrames: 200 },
   full: { repeats: 11, sampleMs: 250, bgraFrames: 20, jpegFrames: 500 },
@@ -401,7 +399,7 @@ export function renderMarkdown(result: CodecBenchResult): string {
     '',
     `Medians of ${result.timing.repeats} samples of ≥ ${result.timing.sampleMs} ms CPU time each (spread = min–max), timed by the process's CPU time so that other load on a shared machine does not count; wall-clock medians are in codec.json. MB/s = 10^6 bytes/s, GB/s = 10^9 bytes/s.`,
     '"copied" = frames that spanned chunks and were reassembled; the rest are zero-copy views of the chunk.',
-    ...(result.failures.length > 0 ? ['', '**Output checks failed:**', ...result.failures.map((f) => `- ${f}`)] : []),
+    ...failuresMarkdown(result.failures),
   ].join('\n');
 }
 
@@ -413,7 +411,7 @@ async function main(): Promise<void> {
       'results-dir': { type: 'string' },
     },
   });
-  const mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
+  const mode = benchMode(values);
   const started = performance.now();
   const result = await runCodecBench({
     mode,
@@ -424,9 +422,4 @@ async function main(): Promise<void> {
   if (result.failures.length > 0) process.exit(1);
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.stack : error);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

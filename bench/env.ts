@@ -67,3 +67,23 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   await writeFile(tmp, text);
   await rename(tmp, path);
 }
+
+/** How long a bench runs: `smoke` (CI, seconds), `quick` (≤ about a minute), `full`. */
+export type BenchMode = 'smoke' | 'quick' | 'full';
+
+/** The mode the `--smoke` / `--quick` flags select (`full` without either). */
+export function benchMode(flags: { smoke?: boolean; quick?: boolean }): BenchMode {
+  return flags.smoke ? 'smoke' : flags.quick ? 'quick' : 'full';
+}
+
+/**
+ * Runs `main` when the module at `moduleUrl` is the script Node was started with (so a bench
+ * file is both runnable and importable); an error is printed and exits 1.
+ */
+export function runIfMain(moduleUrl: string, main: () => Promise<void>): void {
+  if (process.argv[1] === undefined || resolve(process.argv[1]) !== fileURLToPath(moduleUrl)) return;
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  });
+}

@@ -20,13 +20,12 @@
  * Output: RESULTS/relay.json, RESULTS/relay.md, the table on stdout, progress on stderr.
  */
 import { performance } from 'node:perf_hooks';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HEADER_BYTES } from '../codec/index.ts';
-import { benchEnv, describeEnv, DEFAULT_RESULTS_DIR, writeResults, type BenchEnv } from './env.ts';
+import { benchEnv, describeEnv, DEFAULT_RESULTS_DIR, writeResults, type BenchEnv, benchMode, runIfMain, type BenchMode } from './env.ts';
 import { ProgressLine } from './progress.ts';
-import { markdownTable, fixed } from './table.ts';
+import { markdownTable, fixed, failuresMarkdown } from './table.ts';
 import { median, summarize } from './relay-stats.ts';
 import {
   ChildLink,
@@ -56,7 +55,7 @@ export interface RelayBenchTiming {
 }
 
 /** Timings of `--smoke`, `--quick` and the default run. */
-export const MODES: Record<'smoke' | 'quick' | 'full', RelayBenchTiming> = {
+export const MODES: Record<BenchMode, RelayBenchTiming> = {
   smoke: { warmupMs: 150, measureMs: 400, repeats: 1, roomSteps: [1, 4], roomsBudgetMs: 5_000 },
   quick: { warmupMs: 300, measureMs: 1_000, repeats: 2, roomSteps: [4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256], roomsBudgetMs: 18_000 },
   full: {
@@ -592,7 +591,7 @@ export function renderMarkdown(result: RelayBenchResult, failures: string[] = []
     'Relay delay = receive time − captureTime (send), one clock. CPU % = relay process CPU time / wall time (100 = one core); CPU µs/frame = relay CPU time / frames delivered; RSS = peak during the window.',
     'drop % = (relay drops + frames a paced sender could not send on time) / frames due.',
     'Relay, senders and receivers are separate processes on loopback (fresh relay processes for every case); the load generator shares the same cores.',
-    ...(failures.length > 0 ? ['', '**Output checks failed:**', ...failures.map((f) => `- ${f}`)] : []),
+    ...failuresMarkdown(failures),
   ].join('\n');
 }
 
@@ -610,7 +609,7 @@ async function main(): Promise<void> {
       rooms: { type: 'string' },
     },
   });
-  const mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
+  const mode = benchMode(values);
   const started = performance.now();
   const result = await runRelayBench({
     mode,
@@ -626,9 +625,4 @@ async function main(): Promise<void> {
   console.error(`relay bench (${mode}) done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

@@ -13,15 +13,13 @@
  * suite), `--results-dir DIR`. Output: RESULTS/sharp.json, RESULTS/sharp.md, the table on stdout.
  */
 import { performance } from 'node:perf_hooks';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { bgraToRgba, HEADER_BYTES, rgbaToBgra } from '../codec/index.ts';
-import { benchEnv, describeEnv, DEFAULT_RESULTS_DIR, writeResults, type BenchEnv } from './env.ts';
+import { benchEnv, describeEnv, DEFAULT_RESULTS_DIR, writeResults, type BenchEnv, benchMode, runIfMain } from './env.ts';
 import { ProgressLine } from './progress.ts';
 import { median } from './relay-stats.ts';
-import { fixed, markdownTable } from './table.ts';
+import { fixed, markdownTable, failuresMarkdown } from './table.ts';
 
 /** Frame sizes measured. */
 export const SIZES = [
@@ -260,7 +258,7 @@ export function renderSharpMarkdown(result: SharpBenchResult, failures: string[]
     jpegTable,
     '',
     'ms/frame = median wall time of one `sharp(raw).jpeg().toBuffer()` (bgra input includes the channel swap); CPU ms/frame = process CPU time over all threads / frames.',
-    ...(failures.length > 0 ? ['', '**Output checks failed:**', ...failures.map((f) => `- ${f}`)] : []),
+    ...failuresMarkdown(failures),
   ].join('\n');
 }
 
@@ -272,16 +270,11 @@ async function main(): Promise<void> {
       'results-dir': { type: 'string' },
     },
   });
-  const mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
+  const mode = benchMode(values);
   const started = performance.now();
   const result = await runSharpBench({ mode, ...(values['results-dir'] !== undefined ? { resultsDir: values['results-dir'] } : {}) });
   console.log(renderSharpMarkdown(result));
   console.error(`sharp bench (${mode}) done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

@@ -27,3 +27,8 @@ function cellText(cell: Cell): string {
   if (cell === null) return '–';
   return String(cell);
 }
+
+/** Markdown lines listing a bench's failed output checks (none when all passed). */
+export function failuresMarkdown(failures: readonly string[]): string[] {
+  return failures.length > 0 ? ['', '**Output checks failed:**', ...failures.map((f) => `- ${f}`)] : [];
+}
