@@ -1,7 +1,8 @@
 /**
  * `PeerLink`'s perfect negotiation in real Chromium, two links in one page wired to each
  * other by an in-page signaling channel (ordered, a few ms late, like the relay): both sides
- * offer at once (glare) and must still connect; a lost offer must be recovered by the offer
+ * offer at once (glare, forced by holding both directions until each has offered) and must
+ * still connect; a lost offer must be recovered by the offer
  * watchdog. The module is bundled by vite for the page (no app, no relay needed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,9 +20,12 @@ const PAGE_HELPERS = `
     setInterval(() => { ctx.fillStyle = 'hsl(' + ((hue + t++) % 360) + ' 60% 50%)'; ctx.fillRect(0, 0, 160, 120); }, 33);
     return canvas.captureStream(30);
   };
-  // Ordered, delayed delivery per direction; drop(n) drops the n-th message (1-based) that matches.
+  // Ordered, delayed delivery per direction, held until open(); the dropDescription-th
+  // description sent (1-based) is lost.
   window.channel = (deliver, delayMs, dropDescription) => {
-    let chain = Promise.resolve();
+    let open;
+    const opened = new Promise((r) => (open = r));
+    let chain = opened;
     let descriptions = 0;
     const log = [];
     const send = (data) => {
@@ -29,14 +33,23 @@ const PAGE_HELPERS = `
       if (data.description && ++descriptions === dropDescription) return;
       chain = chain.then(() => new Promise((r) => setTimeout(r, delayMs))).then(() => deliver(data));
     };
-    return { send, log };
+    return { send, log, open };
   };
+  // options.glare: hold both directions until each side has sent its offer (or 5 s), so the
+  // two offers cross on the wire every time instead of when timing happens to allow it.
   window.pair = (options) => {
     const links = {};
     const ab = window.channel((d) => links.b.handleSignal(d), 3, options.dropFirstOfferAtoB ? 1 : 0);
     const ba = window.channel((d) => links.a.handleSignal(d), 3, 0);
     links.a = new fwPeerLink.PeerLink({ polite: false, signal: ab.send, stream: window.makeStream(0), offerTimeoutMs: options.offerTimeoutMs });
     links.b = new fwPeerLink.PeerLink({ polite: true, signal: ba.send, stream: window.makeStream(180), offerTimeoutMs: options.offerTimeoutMs });
+    const started = Date.now();
+    const release = () => {
+      const bothOffered = ab.log.includes('offer') && ba.log.includes('offer');
+      if (!options.glare || bothOffered || Date.now() - started > 5000) { ab.open(); ba.open(); }
+      else setTimeout(release, 5);
+    };
+    release();
     const done = new Promise((resolve, reject) => {
       const check = () => {
         if (links.a.pc.connectionState === 'connected' && links.b.pc.connectionState === 'connected' && links.a.remoteStream && links.b.remoteStream) {
@@ -81,7 +94,7 @@ describe('PeerLink perfect negotiation', () => {
 
   it('connects when both sides offer at the same moment (glare), every time', async () => {
     for (let round = 0; round < 5; round++) {
-      const result = (await page.evaluate('window.pair({})')) as PairResult;
+      const result = (await page.evaluate('window.pair({ glare: true })')) as PairResult;
       // Both sides really made an offer: this was glare, and it resolved.
       expect(result.a).toContain('offer');
       expect(result.b).toContain('offer');
