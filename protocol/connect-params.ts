@@ -1,6 +1,7 @@
 /**
  * What a client asks for when it connects: `/ws?room=ROOM&name=NAME[&secret=S][&mode=M]`.
- * Validated here, before the peer joins anything.
+ * The relay validates it here before the peer joins anything; clients build the query with
+ * `connectQuery` and can check a name or room with the same patterns before they try.
  */
 import { RelayError } from './relay-error.ts';
 
@@ -24,8 +25,16 @@ export interface ConnectParams {
   secret: string | undefined;
 }
 
+/** Path of the relay's WebSocket endpoint. */
+export const WS_PATH = '/ws';
+
+/** The parts of `URLSearchParams` the parser reads (so this file needs neither DOM nor Node types). */
+export interface QueryLike {
+  get(name: string): string | null;
+}
+
 /** Validates the query of a connect URL. Throws `RelayError` (`bad-room`, `bad-name`, `bad-mode`, `bad-secret`). */
-export function parseConnectParams(query: URLSearchParams): ConnectParams {
+export function parseConnectParams(query: QueryLike): ConnectParams {
   const room = query.get('room');
   if (room === null || !ROOM_PATTERN.test(room)) throw RelayError.badRoom(room);
   const rawName = query.get('name');
@@ -36,4 +45,15 @@ export function parseConnectParams(query: URLSearchParams): ConnectParams {
   const secret = query.get('secret') || undefined;
   if (secret !== undefined && secret.length > MAX_SECRET_CHARS) throw RelayError.badSecret(room);
   return { room, name, mode, secret };
+}
+
+/** The query string (without `?`) of a connect URL; `mode` and an empty `secret` are left out when default. */
+export function connectQuery(params: { room: string; name: string; mode?: string; secret?: string | undefined }): string {
+  const parts: [string, string][] = [
+    ['room', params.room],
+    ['name', params.name],
+  ];
+  if (params.mode !== undefined) parts.push(['mode', params.mode]);
+  if (params.secret) parts.push(['secret', params.secret]);
+  return parts.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
 }

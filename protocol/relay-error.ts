@@ -1,26 +1,11 @@
 /**
  * The relay's error: refused connections and refused control messages. `code` is stable
  * (clients and tests rely on it) and is what goes into an `error` control message and, when
- * the connection is closed, into the close reason. docs/protocol.md lists every code.
+ * the connection is closed, into the close reason; `limit` is the option that was hit, when
+ * there is one, so clients never hard-code the relay's settings. docs/protocol.md lists
+ * every code. Pure: shared by the relay and the browser.
  */
-
-/** WebSocket close codes the relay uses (RFC 6455 §7.4.1). */
-export const CloseCode = {
-  /** The relay is shutting down. */
-  goingAway: 1001,
-  /** Protocol error (not used for frames: see `invalidData`). */
-  protocolError: 1002,
-  /** A binary message is not a valid wire-format frame; reason = the `FrameError` code. */
-  invalidData: 1007,
-  /** Refused by policy: bad room/name/secret, full room, repeated abuse. Reason = a `RelayErrorCode`. */
-  policy: 1008,
-  /** A message over `maxPayload` (sent by `ws` itself). */
-  tooBig: 1009,
-  /** Unexpected relay failure. */
-  internalError: 1011,
-  /** Too many connections on this relay; try again later. */
-  tryAgainLater: 1013,
-} as const;
+import type { ErrorMessage } from './server-messages.ts';
 
 export type RelayErrorCode =
   // refusals at connect (the connection is closed)
@@ -42,14 +27,27 @@ export type RelayErrorCode =
   // the connection is closed after too many refused control messages
   | 'abuse';
 
+/** Codes a connection is refused with at connect (the socket is then closed). */
+export const CONNECT_REFUSALS: readonly RelayErrorCode[] = ['bad-room', 'bad-name', 'bad-mode', 'bad-secret', 'room-full', 'server-full', 'shutting-down'];
+
 /** A refusal with a stable `code` and a message with context in brackets. */
 export class RelayError extends Error {
   override readonly name = 'RelayError';
   readonly code: RelayErrorCode;
+  /** The limit that was hit (peers per room, connections, bytes, messages/s), when there is one. */
+  readonly limit: number | undefined;
 
-  private constructor(code: RelayErrorCode, message: string) {
+  private constructor(code: RelayErrorCode, message: string, limit?: number) {
     super(message);
     this.code = code;
+    this.limit = limit;
+  }
+
+  /** The `error` control message that carries this error to a client. */
+  toMessage(): ErrorMessage {
+    return this.limit === undefined
+      ? { type: 'error', code: this.code, message: this.message }
+      : { type: 'error', code: this.code, message: this.message, limit: this.limit };
   }
 
   static badRoom(room: string | null): RelayError {
@@ -75,11 +73,11 @@ export class RelayError extends Error {
   }
 
   static roomFull(room: string, max: number): RelayError {
-    return new RelayError('room-full', `room is full [room:${room}, max:${max}]`);
+    return new RelayError('room-full', `room is full [room:${room}, max:${max}]`, max);
   }
 
   static serverFull(max: number): RelayError {
-    return new RelayError('server-full', `relay has too many connections [max:${max}]`);
+    return new RelayError('server-full', `relay has too many connections [max:${max}]`, max);
   }
 
   static shuttingDown(): RelayError {
@@ -103,11 +101,11 @@ export class RelayError extends Error {
   }
 
   static tooLarge(bytes: number, max: number): RelayError {
-    return new RelayError('too-large', `control message too large [bytes:${bytes}, max:${max}]`);
+    return new RelayError('too-large', `control message too large [bytes:${bytes}, max:${max}]`, max);
   }
 
   static rateLimited(perSecond: number): RelayError {
-    return new RelayError('rate-limited', `too many control messages [max:${perSecond}/s]`);
+    return new RelayError('rate-limited', `too many control messages [max:${perSecond}/s]`, perSecond);
   }
 
   static handlerFailed(type: string): RelayError {
@@ -115,7 +113,7 @@ export class RelayError extends Error {
   }
 
   static abuse(errors: number): RelayError {
-    return new RelayError('abuse', `too many refused control messages [errors:${errors}]`);
+    return new RelayError('abuse', `too many refused control messages [errors:${errors}]`, errors);
   }
 }
 

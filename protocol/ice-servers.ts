@@ -2,7 +2,8 @@
  * Validation of the ICE server list the relay hands out in `welcome.iceServers`
  * (configured with `--ice-servers JSON`, `--stun`, `--turn`). Accepts STUN (`stun:`), TURN
  * over UDP or TCP (`turn:host:3478?transport=udp|tcp`) and TURN over TLS (`turns:`);
- * TURN entries need a username and credential. Pure: no DOM.
+ * TURN entries need a username and credential. The ONE validator: the relay options, the
+ * CLI and the browser all call `parseIceServers`. Pure: no DOM, no Node.
  */
 
 /** An RTCIceServer as carried in JSON. */

@@ -1,0 +1,62 @@
+/**
+ * framewire's control protocol, shared by the relay (server/), the browser app (web/) and
+ * the tools (bots, benches): control messages in both directions, error and close codes,
+ * connect rules, ICE servers, and the one typed emitter. Pure like codec/ (its own strict
+ * tsconfig: ECMAScript only). The byte-level wire format of frames is codec/; the whole
+ * protocol is documented in docs/protocol.md.
+ */
+export { Emitter, logListenerError, type EventMap, type Listener, type ListenerErrorHandler } from './emitter.ts';
+export { CloseCode, isFatalClose, type CloseCodeValue } from './close-codes.ts';
+export { CONNECT_REFUSALS, RelayError, type RelayErrorCode } from './relay-error.ts';
+export { describeRefusal, type Refusal } from './refusals.ts';
+export {
+  connectQuery,
+  DEFAULT_MODE,
+  MAX_SECRET_CHARS,
+  MODE_PATTERN,
+  NAME_PATTERN,
+  parseConnectParams,
+  ROOM_PATTERN,
+  WS_PATH,
+  type ConnectParams,
+  type QueryLike,
+} from './connect-params.ts';
+export { IceServerError, iceUrlScheme, parseIceServers, type IceServer } from './ice-servers.ts';
+export {
+  BUILTIN_TYPES,
+  chatTextOf,
+  isRoutedType,
+  parseControl,
+  pingTimeOf,
+  ROUTED_TYPES,
+  routedRequestOf,
+  type ChatRequest,
+  type ClientMessage,
+  type PingRequest,
+  type RawControl,
+  type RecordRequest,
+  type RoutedRequest,
+  type RoutedType,
+  type StatsRequest,
+  type TranscodeRequest,
+} from './client-messages.ts';
+export {
+  isMessage,
+  parseServerMessage,
+  type ChatLineMessage,
+  type ErrorMessage,
+  type OtherServerMessage,
+  type PeerJoinedMessage,
+  type PeerLeftMessage,
+  type PeerSummary,
+  type PongMessage,
+  type RecordedFileInfo,
+  type RecordingMessage,
+  type RelayLimits,
+  type RoutedMessage,
+  type ServerMessage,
+  type ServerMessageType,
+  type StatsReplyMessage,
+  type TranscodingMessage,
+  type WelcomeMessage,
+} from './server-messages.ts';

@@ -1,0 +1,171 @@
+/**
+ * Control messages from the relay to a client (JSON text), as one discriminated union on
+ * `type`. docs/protocol.md › server → client documents every field; the relay builds these
+ * and the browser reads them, so both sides compile against the same shapes.
+ */
+import type { IceServer } from './ice-servers.ts';
+import type { RelayErrorCode } from './relay-error.ts';
+import type { RoutedType } from './client-messages.ts';
+
+/** A participant as others see it. */
+export interface PeerSummary {
+  /** Positive u32, unique per relay; the `sourceId` stamped into this peer's frames. */
+  id: number;
+  /** Display name. */
+  name: string;
+  /** What the peer streams: 'jpeg', 'bgra', 'webrtc', … */
+  mode: string;
+}
+
+/** The relay's limits, told to every client in `welcome` (so clients never hard-code them). */
+export interface RelayLimits {
+  /** Largest message / frame, bytes. */
+  maxPayload: number;
+  /** Peers per room. */
+  maxPeersPerRoom: number;
+  /** Largest control message, bytes of JSON. */
+  maxControlBytes: number;
+  /** Longest chat text, characters. */
+  maxChatChars: number;
+  /** Control messages per second per connection. */
+  controlRatePerSecond: number;
+}
+
+/** Always the first message of a session. */
+export interface WelcomeMessage {
+  type: 'welcome';
+  /** Our peer id in this session. */
+  peerId: number;
+  room: string;
+  name: string;
+  mode: string;
+  /** The other peers, in join order. */
+  peers: PeerSummary[];
+  /** Relay clock, ms since the epoch. */
+  serverTime: number;
+  /** ICE servers for WebRTC mode (validated with `parseIceServers`). */
+  iceServers: IceServer[];
+  limits: RelayLimits;
+}
+
+export interface PeerJoinedMessage {
+  type: 'peer-joined';
+  peer: PeerSummary;
+}
+
+export interface PeerLeftMessage {
+  type: 'peer-left';
+  peerId: number;
+}
+
+/** A chat line, echoed to its sender too. */
+export interface ChatLineMessage {
+  type: 'chat';
+  from: number;
+  name: string;
+  text: string;
+  /** Relay time, ms since the epoch. */
+  ts: number;
+}
+
+/** A routed message (signal, invite, accept, decline, hangup) from peer `from`. */
+export interface RoutedMessage<T extends RoutedType = RoutedType> {
+  type: T;
+  from: number;
+  /** Passed through untouched (required for `signal`). */
+  data?: unknown;
+}
+
+export interface PongMessage {
+  type: 'pong';
+  /** The ping's `t`, echoed. */
+  t: number;
+  serverTime: number;
+}
+
+export interface StatsReplyMessage {
+  type: 'stats';
+  /** Frames the relay dropped towards us, per source id. */
+  drops: Record<string, number>;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  code: RelayErrorCode;
+  message: string;
+  /** The limit that was hit, when there is one (e.g. `maxPeersPerRoom` for `room-full`). */
+  limit?: number;
+}
+
+/** One participant's finished recording (server/media). */
+export interface RecordedFileInfo {
+  peerId: number;
+  name: string;
+  /** File names inside the relay's `DIR/ROOM/`. */
+  frameLog: string;
+  mp4: string;
+  frames: number;
+}
+
+/** server/media: the room's recording started or stopped (also sent on join). */
+export interface RecordingMessage {
+  type: 'recording';
+  room: string;
+  active: boolean;
+  /** Who started/stopped it; absent when sent on join. */
+  by?: number;
+  /** With `active: false`: the files written. */
+  files?: RecordedFileInfo[];
+}
+
+/** server/media: answer to `transcode`. */
+export interface TranscodingMessage {
+  type: 'transcoding';
+  from: number;
+  codec: 'jpeg' | 'off';
+  quality?: number;
+}
+
+/** Every message the relay and its built-in extensions send. */
+export type ServerMessage =
+  | WelcomeMessage
+  | PeerJoinedMessage
+  | PeerLeftMessage
+  | ChatLineMessage
+  | RoutedMessage
+  | PongMessage
+  | StatsReplyMessage
+  | ErrorMessage
+  | RecordingMessage
+  | TranscodingMessage;
+
+/** The `type`s of `ServerMessage`. */
+export type ServerMessageType = ServerMessage['type'];
+
+/** A message of a type this build does not know (an extension's): only `type` is sure. */
+export interface OtherServerMessage {
+  type: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Parses one text message from the relay: a JSON object with a string `type`, or null.
+ * Fields are not checked one by one: the relay is the other end of this contract (its
+ * messages are built from these types), and readers take what they use defensively.
+ */
+export function parseServerMessage(text: string): ServerMessage | OtherServerMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === 'string' && type.length > 0 ? (value as ServerMessage | OtherServerMessage) : null;
+}
+
+/** Narrows a parsed message to one known type. */
+export function isMessage<T extends ServerMessageType>(message: { type: string }, type: T): message is Extract<ServerMessage, { type: T }> {
+  return message.type === type;
+}
