@@ -50,6 +50,9 @@ export interface TranscodeRequest {
 /** Every message a client may send. */
 export type ClientMessage = RoutedRequest | ChatRequest | PingRequest | StatsRequest | RecordRequest | TranscodeRequest;
 
+/** Every `ClientMessage` type, at run time (docs/protocol.md lists each; a test keeps them in step). */
+export const CLIENT_MESSAGE_TYPES = [...ROUTED_TYPES, 'chat', 'ping', 'stats', 'record', 'transcode'] as const satisfies readonly ClientMessage['type'][];
+
 /** The `type`s the relay core answers itself (extensions add others with `handleControl`). */
 export const BUILTIN_TYPES: ReadonlySet<string> = new Set<string>([...ROUTED_TYPES, 'chat', 'ping', 'stats']);
 

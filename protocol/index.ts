@@ -7,7 +7,7 @@
  */
 export { Emitter, logListenerError, type EventMap, type Listener, type ListenerErrorHandler } from './emitter.ts';
 export { CloseCode, isFatalClose, type CloseCodeValue } from './close-codes.ts';
-export { CONNECT_REFUSALS, RelayError, type RelayErrorCode } from './relay-error.ts';
+export { CONNECT_REFUSALS, RELAY_ERROR_CODES, RelayError, type RelayErrorCode } from './relay-error.ts';
 export { describeRefusal, type Refusal } from './refusals.ts';
 export {
   connectQuery,
@@ -25,6 +25,7 @@ export { IceServerError, iceUrlScheme, parseIceServers, type IceServer } from '.
 export {
   BUILTIN_TYPES,
   chatTextOf,
+  CLIENT_MESSAGE_TYPES,
   isRoutedType,
   parseControl,
   pingTimeOf,
@@ -43,6 +44,7 @@ export {
 export {
   isMessage,
   parseServerMessage,
+  SERVER_MESSAGE_TYPES,
   type ChatLineMessage,
   type ErrorMessage,
   type OtherServerMessage,

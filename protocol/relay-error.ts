@@ -7,25 +7,29 @@
  */
 import type { ErrorMessage } from './server-messages.ts';
 
-export type RelayErrorCode =
+/** Every code of `RelayError`, in the order docs/protocol.md lists them. */
+export const RELAY_ERROR_CODES = [
   // refusals at connect (the connection is closed)
-  | 'bad-room'
-  | 'bad-name'
-  | 'bad-mode'
-  | 'bad-secret'
-  | 'room-full'
-  | 'server-full'
-  | 'shutting-down'
+  'bad-room',
+  'bad-name',
+  'bad-mode',
+  'bad-secret',
+  'room-full',
+  'server-full',
+  'shutting-down',
   // control messages (the connection stays, unless it keeps misbehaving)
-  | 'bad-json'
-  | 'bad-message'
-  | 'unknown-type'
-  | 'no-such-peer'
-  | 'too-large'
-  | 'rate-limited'
-  | 'handler-failed'
+  'bad-json',
+  'bad-message',
+  'unknown-type',
+  'no-such-peer',
+  'too-large',
+  'rate-limited',
+  'handler-failed',
   // the connection is closed after too many refused control messages
-  | 'abuse';
+  'abuse',
+] as const;
+
+export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
 
 /** Codes a connection is refused with at connect (the socket is then closed). */
 export const CONNECT_REFUSALS: readonly RelayErrorCode[] = ['bad-room', 'bad-name', 'bad-mode', 'bad-secret', 'room-full', 'server-full', 'shutting-down'];

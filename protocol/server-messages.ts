@@ -142,6 +142,24 @@ export type ServerMessage =
 /** The `type`s of `ServerMessage`. */
 export type ServerMessageType = ServerMessage['type'];
 
+/** Every `ServerMessageType`, at run time (docs/protocol.md lists each; a test keeps them in step). */
+export const SERVER_MESSAGE_TYPES = [
+  'welcome',
+  'peer-joined',
+  'peer-left',
+  'chat',
+  'signal',
+  'invite',
+  'accept',
+  'decline',
+  'hangup',
+  'pong',
+  'stats',
+  'error',
+  'recording',
+  'transcoding',
+] as const satisfies readonly ServerMessageType[];
+
 /** A message of a type this build does not know (an extension's): only `type` is sure. */
 export interface OtherServerMessage {
   type: string;
