@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { Codec, decodeFrame, encodeFrame, encodeFrameInto, encodedLength, FrameReader, rgbaToBgra, type FrameInit } from '../codec/index.ts';
 import { benchEnv, describeEnv, DEFAULT_RESULTS_DIR, writeResults, type BenchEnv, benchMode, runIfMain, type BenchMode } from './env.ts';
 import { fixed, markdownTable, failuresMarkdown } from './table.ts';
+import { summarize } from '../web/stats/percentile.ts';
 
 /** Header encode + decode must stay under this, ns per frame. */
 export const TARGET_HEADER_NS = 100;
@@ -143,8 +144,8 @@ function measure(repeats: number, sample: () => number, convert: (ns: number) =>
     wall.push(convert(lastWallNs));
   }
   const stats = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+    const { p50, min, max } = summarize(values);
+    return { median: p50, min, max };
   };
   return { ...stats(samples), samples, wallMedian: stats(wall).median };
 }

@@ -22,7 +22,8 @@ describe('cdfSvg', () => {
   });
 
   it('scales x to 1.25 × the largest p99, rounded up to a tick', () => {
-    // p99 of the webrtc series (nearest point at or above 99%) is 80 → 100 → ticks of 20 up to 100.
+    // p99 of the webrtc series 50 60 70 80: rank 0.99·3 = 2.97 → 70 + 0.97·10 = 79.7; × 1.25 = 99.625
+    // → ticks of 20, rounded up to 100.
     expect(svg).toContain('>100</text>');
     expect(svg).not.toContain('>120</text>');
   });

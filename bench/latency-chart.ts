@@ -4,7 +4,7 @@
  * so one outlier does not squash the plot; the lines run off the right edge); Y: fraction of
  * frames painted within that latency.
  */
-import { cdfPoints } from '../web/harness/percentiles.ts';
+import { cdfPoints, percentile } from '../web/stats/percentile.ts';
 
 /** One line of the chart. */
 export interface CdfSeries {
@@ -48,7 +48,7 @@ export function cdfSvg(series: readonly CdfSeries[], options: CdfSvgOptions = {}
   const title = options.title ?? 'Capture → paint latency (CDF)';
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
-  const p99s = series.filter((s) => s.values.length > 0).map((s) => cdfPoints(s.values, 1000).find((p) => p.fraction >= 0.99)!.value);
+  const p99s = series.filter((s) => s.values.length > 0).map((s) => percentile(s.values, 99));
   const step = niceStep(Math.max(1, ...p99s) * 1.25);
   const xMax = Math.ceil((Math.max(1, ...p99s) * 1.25) / step) * step;
   const x = (ms: number): number => MARGIN.left + (Math.min(ms, xMax) / xMax) * plotW;

@@ -4,7 +4,7 @@
  * functions, unit-tested (latency-report.test.ts).
  */
 import { HOPS, hopDurations, VIDEO_STAGES, videoStageDurations, type HopMarks, type VideoStageMarks } from '../web/harness/hop-breakdown.ts';
-import { summarize } from '../web/harness/percentiles.ts';
+import { summarize } from '../web/stats/percentile.ts';
 import type { BenchEnv } from './env.ts';
 import { fixed, markdownTable } from './table.ts';
 

@@ -1,8 +1,12 @@
 /**
  * Options of the relay CLI (server/main.ts): every option is a flag (`--port 8080` or
  * `--port=8080`) and an environment variable (`FRAMEWIRE_PORT=8080`); flags win.
- * One table drives parsing, validation and `--help`.
+ * Repeatable flags (`--stun a --stun b`) keep every value; their environment variable holds
+ * a comma- or whitespace-separated list. One table (`SPECS`) drives parsing (`node:util`
+ * `parseArgs`), validation and `--help`.
  */
+import { parseArgs } from 'node:util';
+import { IceServerError, parseIceServers, type IceServer } from '../protocol/index.ts';
 import type { MediaOptions } from './media/index.ts';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
 import {
@@ -12,7 +16,6 @@ import {
   DEFAULT_MAX_CHAT_CHARS,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_PEERS_PER_ROOM,
-  type IceServer,
   type RelayOptions,
 } from './relay.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/index.ts';
@@ -39,12 +42,22 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
+/**
+ * How a repeatable option's environment variable lists several values: `'list'` comma- or
+ * whitespace-separated, `'json'` one JSON value (an array) that holds them all.
+ */
+type EnvList = 'list' | 'json';
+
 interface Spec {
+  /** Flag name without `--`; also the `parseArgs` option name. */
   flag: string;
   env: string;
   arg: string;
   help: string;
   default: string;
+  /** Set if the flag may be given more than once (every value is kept, in order); unset: the last one wins. */
+  repeat?: EnvList;
+  /** Applies one value (called once per value of a repeatable option); `from` names the flag or variable. */
   apply(config: CliConfig, value: string, from: string): void;
 }
 
@@ -78,8 +91,9 @@ const SPECS: Spec[] = [
     apply: (c, v, from) => (c.relay.heartbeatMs = int(v, from, 0)),
   },
   {
-    flag: 'origins', env: 'FRAMEWIRE_ORIGINS', arg: 'LIST', default: '(any)', help: 'comma-separated allowed Origins, e.g. https://a.example,https://b.example',
-    apply: (c, v) => (c.relay.origins = v.split(',').map((s) => s.trim()).filter((s) => s.length > 0)),
+    flag: 'origins', env: 'FRAMEWIRE_ORIGINS', arg: 'LIST', default: '(any)', help: 'allowed Origins, comma-separated, e.g. https://a.example,https://b.example',
+    repeat: 'list',
+    apply: (c, v) => (c.relay.origins = [...(c.relay.origins ?? []), ...splitList(v)]),
   },
   {
     flag: 'control-rate', env: 'FRAMEWIRE_CONTROL_RATE', arg: 'N', default: String(DEFAULT_CONTROL_RATE_PER_SECOND), help: 'control messages per second per connection',
@@ -110,31 +124,48 @@ const SPECS: Spec[] = [
   },
   {
     flag: 'ice-servers', env: 'FRAMEWIRE_ICE_SERVERS', arg: 'JSON', default: '[]', help: 'ICE servers for WebRTC mode, e.g. \'[{"urls":"stun:stun.l.google.com:19302"}]\'',
-    apply: (c, v, from) => (c.relay.iceServers = [...(c.relay.iceServers ?? []), ...iceServersJson(v, from)]),
+    repeat: 'json',
+    apply: (c, v, from) => addIceServers(c, iceServersJson(v, from), from),
   },
   {
     flag: 'stun', env: 'FRAMEWIRE_STUN', arg: 'URL', default: '(none)', help: 'add a STUN server, e.g. stun:stun.l.google.com:19302',
-    apply: (c, v) => (c.relay.iceServers = [...(c.relay.iceServers ?? []), { urls: v }]),
+    repeat: 'list',
+    apply: (c, v, from) => addIceServers(c, [{ urls: schemeChecked(v, 'stun', from) }], from),
   },
   {
     flag: 'turn', env: 'FRAMEWIRE_TURN', arg: 'URL', default: '(none)', help: 'add a TURN server (with --turn-user and --turn-pass), e.g. turn:turn.example.org:3478',
-    apply: (c, v) => (turn(c).url = v),
+    repeat: 'list',
+    apply: (c, v, from) => turnPart(c, 'urls', from).push(schemeChecked(v, 'turn', from)),
   },
   {
-    flag: 'turn-user', env: 'FRAMEWIRE_TURN_USER', arg: 'USER', default: '(none)', help: 'TURN username',
-    apply: (c, v) => (turn(c).username = v),
+    flag: 'turn-user', env: 'FRAMEWIRE_TURN_USER', arg: 'USER', default: '(none)', help: 'username of the matching --turn',
+    repeat: 'list',
+    apply: (c, v, from) => turnPart(c, 'usernames', from).push(v),
   },
   {
-    flag: 'turn-pass', env: 'FRAMEWIRE_TURN_PASS', arg: 'PASS', default: '(none)', help: 'TURN password',
-    apply: (c, v) => (turn(c).credential = v),
+    flag: 'turn-pass', env: 'FRAMEWIRE_TURN_PASS', arg: 'PASS', default: '(none)', help: 'password of the matching --turn',
+    repeat: 'list',
+    apply: (c, v, from) => turnPart(c, 'credentials', from).push(v),
   },
 ];
 
-const turnParts = new WeakMap<CliConfig, { url?: string; username?: string; credential?: string }>();
-function turn(c: CliConfig): { url?: string; username?: string; credential?: string } {
+/** The TURN flags seen so far (paired by position once all are in), and where each came from. */
+interface TurnParts {
+  urls: string[];
+  usernames: string[];
+  credentials: string[];
+  from: { urls: string; usernames: string; credentials: string };
+}
+
+const turnParts = new WeakMap<CliConfig, TurnParts>();
+function turnPart(c: CliConfig, part: keyof TurnParts['from'], from: string): string[] {
   let t = turnParts.get(c);
-  if (t === undefined) turnParts.set(c, (t = {}));
-  return t;
+  if (t === undefined) {
+    t = { urls: [], usernames: [], credentials: [], from: { urls: '--turn', usernames: '--turn-user', credentials: '--turn-pass' } };
+    turnParts.set(c, t);
+  }
+  t.from[part] = from;
+  return t[part];
 }
 
 /** Parses `argv` (without node and script) and `env`. Throws `CliError`. */
@@ -144,49 +175,93 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     relay: { port: DEFAULT_CLI_PORT, host: DEFAULT_CLI_HOST, staticDir: DEFAULT_STATIC_DIR, logLevel: DEFAULT_CLI_LOG_LEVEL },
     media: { transcodeQuality: DEFAULT_TRANSCODE_QUALITY },
   };
-  const fromFlags = new Map<Spec, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') {
-      config.help = true;
-      continue;
-    }
-    if (!arg.startsWith('--')) throw new CliError(`unexpected argument ${JSON.stringify(arg)} (see --help)`);
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const spec = SPECS.find((s) => s.flag === name);
-    if (spec === undefined) throw new CliError(`unknown option --${name} (see --help)`);
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) value = argv[++i];
-    if (value === undefined) throw new CliError(`--${name} needs a value ${spec.arg}`);
-    fromFlags.set(spec, value);
-  }
-  if (config.help) return config;
+  const fromFlags = flagValues(argv);
+  if (fromFlags === 'help') return { ...config, help: true };
   for (const spec of SPECS) {
-    const flagValue = fromFlags.get(spec);
+    const given = fromFlags.get(spec);
     const envValue = env[spec.env];
-    if (flagValue !== undefined) spec.apply(config, flagValue, `--${spec.flag}`);
-    else if (envValue !== undefined && envValue !== '') spec.apply(config, envValue, spec.env);
+    if (given !== undefined) for (const v of given) spec.apply(config, v, `--${spec.flag}`);
+    else if (envValue !== undefined && envValue !== '') for (const v of envValues(spec, envValue)) spec.apply(config, v, spec.env);
   }
-  const t = turnParts.get(config);
-  if (t !== undefined) {
-    if (t.url === undefined) throw new CliError('--turn-user/--turn-pass need --turn URL');
-    if (t.username === undefined || t.credential === undefined) throw new CliError('--turn needs --turn-user and --turn-pass');
-    config.relay.iceServers = [...(config.relay.iceServers ?? []), { urls: t.url, username: t.username, credential: t.credential }];
-  }
-  for (const s of config.relay.iceServers ?? []) {
-    const urls = Array.isArray(s.urls) ? s.urls : [s.urls];
-    if (urls.length === 0 || urls.some((u) => typeof u !== 'string' || !/^(stuns?|turns?):/.test(u))) {
-      throw new CliError(`ICE server URLs must start with stun:, stuns:, turn: or turns: [urls:${JSON.stringify(s.urls)}]`);
-    }
-  }
+  const turn = turnParts.get(config);
+  if (turn !== undefined) addIceServers(config, pairTurn(turn), turn.from.urls);
   return config;
 }
 
-/** The `--help` text: every option with its environment variable and default. */
+/** The values of every flag in `argv`, in order, or 'help' for `--help`/`-h`. Throws `CliError`. */
+function flagValues(argv: readonly string[]): Map<Spec, string[]> | 'help' {
+  // NOTE: non-strict, so that unknown options and missing values get our messages (strict
+  // parseArgs throws its own); `tokens` still tells how every value was written.
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: { help: { type: 'boolean', short: 'h' }, ...Object.fromEntries(SPECS.map((s) => [s.flag, { type: 'string', multiple: s.repeat !== undefined }])) },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const values = new Map<Spec, string[]>();
+  let help = false;
+  for (const token of tokens) {
+    if (token.kind === 'positional') throw new CliError(`unexpected argument ${JSON.stringify(token.value)} (see --help)`);
+    if (token.kind !== 'option') continue;
+    if (token.name === 'help') {
+      if (token.value !== undefined) throw new CliError(`${token.rawName} takes no value`);
+      help = true;
+      continue;
+    }
+    const spec = SPECS.find((s) => s.flag === token.name);
+    if (spec === undefined) throw new CliError(`unknown option ${token.rawName} (see --help)`);
+    // `--port --host x`: parseArgs takes `--host` as the value; the user forgot one.
+    if (token.value === undefined || (!token.inlineValue && token.value.startsWith('--'))) throw new CliError(`${token.rawName} needs a value ${spec.arg}`);
+    if (spec.repeat === undefined) values.set(spec, [token.value]);
+    else values.set(spec, [...(values.get(spec) ?? []), token.value]);
+  }
+  return help ? 'help' : values;
+}
+
+/** The values an environment variable holds: one, or for a repeatable option a list. */
+function envValues(spec: Spec, value: string): string[] {
+  return spec.repeat === 'list' ? splitList(value) : [value];
+}
+
+/** `a, b c` → `['a', 'b', 'c']`. */
+function splitList(value: string): string[] {
+  return value.split(/[\s,]+/).filter((s) => s.length > 0);
+}
+
+/** The i-th TURN URL with the i-th username and credential. Throws `CliError` if the counts differ. */
+function pairTurn(t: TurnParts): IceServer[] {
+  const counts = `[turn:${t.urls.length}, turn-user:${t.usernames.length}, turn-pass:${t.credentials.length}]`;
+  if (t.usernames.length > t.urls.length || t.credentials.length > t.urls.length) {
+    throw new CliError(`${t.from.usernames}/${t.from.credentials} need --turn URL: one ${t.from.urls} per username and password, paired by position ${counts}`);
+  }
+  if (t.usernames.length < t.urls.length || t.credentials.length < t.urls.length) {
+    throw new CliError(`${t.from.urls} needs --turn-user and --turn-pass: the i-th ${t.from.urls} takes the i-th ${t.from.usernames} and ${t.from.credentials} ${counts}`);
+  }
+  return t.urls.map((urls, i) => ({ urls, username: t.usernames[i]!, credential: t.credentials[i]! }));
+}
+
+/** Appends `servers` to the relay's ICE servers after checking them with the protocol's validator. */
+function addIceServers(c: CliConfig, servers: unknown[], from: string): void {
+  let checked: IceServer[];
+  try {
+    checked = parseIceServers(servers);
+  } catch (error) {
+    if (!(error instanceof IceServerError)) throw error;
+    throw new CliError(`${from}: ${error.message}`, { cause: error });
+  }
+  c.relay.iceServers = [...(c.relay.iceServers ?? []), ...checked];
+}
+
+/** `url`, if its scheme is `stun:`/`stuns:` (for `'stun'`) or `turn:`/`turns:` (for `'turn'`). */
+function schemeChecked(url: string, kind: 'stun' | 'turn', from: string): string {
+  if (!url.startsWith(kind)) throw new CliError(`${from} takes a ${kind}: or ${kind}s: URL [got:${url}]`);
+  return url;
+}
+
+/** The `--help` text: every option with its environment variable and default; repeatable ones marked. */
 export function helpText(): string {
-  const rows = SPECS.map((s) => [`--${s.flag} ${s.arg}`, s.env, s.default, s.help]);
+  const rows = SPECS.map((s) => [`--${s.flag} ${s.arg}`, s.env, s.default, s.repeat === undefined ? s.help : `[repeatable] ${s.help}`]);
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => `  ${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  default ${r[2]!.padEnd(widths[2]!)}  ${r[3]}`);
   return [
@@ -197,6 +272,11 @@ export function helpText(): string {
     'Options (each also as an environment variable; flags win):',
     ...lines,
     `  ${'--help, -h'.padEnd(widths[0]! + widths[1]! + widths[2]! + 14)}print this help`,
+    '',
+    'Options marked [repeatable] may be given more than once; every value is kept. Their',
+    'environment variable holds a comma- or space-separated list (FRAMEWIRE_ICE_SERVERS: one',
+    'JSON array). The i-th --turn takes the i-th --turn-user and --turn-pass; for a password',
+    'with a comma or space in FRAMEWIRE_TURN_PASS, use --ice-servers instead.',
     '',
     'Endpoints: / (web app), /ws (WebSocket), /healthz, /metrics (Prometheus).',
   ].join('\n');
@@ -216,16 +296,13 @@ function num(value: string, from: string): number {
   return n;
 }
 
-function iceServersJson(value: string, from: string): IceServer[] {
+/** The ICE servers of one `--ice-servers` value: a JSON array, or one object. Checked by `addIceServers`. */
+function iceServersJson(value: string, from: string): unknown[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
   } catch {
     throw new CliError(`${from} must be JSON, e.g. [{"urls":"stun:stun.l.google.com:19302"}]`);
   }
-  const list = Array.isArray(parsed) ? parsed : [parsed];
-  for (const s of list) {
-    if (typeof s !== 'object' || s === null || !('urls' in s)) throw new CliError(`${from}: every ICE server needs "urls" [got:${JSON.stringify(s)}]`);
-  }
-  return list as IceServer[];
+  return Array.isArray(parsed) ? parsed : [parsed];
 }

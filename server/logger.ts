@@ -1,5 +1,9 @@
 /**
  * Structured logs: one JSON object per line, `{"time":…,"level":"info","msg":"…",…fields}`.
+ * An `Error` anywhere in the fields is written as `{name, message, …its own fields (code,
+ * errno, …), stack, cause}`, with `cause` (and an `AggregateError`'s `errors`) written the
+ * same way down to `MAX_CAUSE_DEPTH` levels; the stack's newlines are JSON-escaped, so a
+ * line stays a line.
  */
 
 /** Log levels, most verbose first. `silent` logs nothing. */
@@ -45,12 +49,45 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     (lvl: Exclude<LogLevel, 'silent'>) =>
     (msg: string, fields?: LogFields): void => {
       if (LOG_LEVELS.indexOf(lvl) < min) return;
-      write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, errorReplacer));
+      const time = new Date().toISOString();
+      let line: string;
+      try {
+        line = JSON.stringify({ time, level: lvl, msg, ...base, ...fields }, lineReplacer());
+      } catch (error) {
+        // A cyclic plain object in the fields: log the message rather than throw at the caller.
+        line = JSON.stringify({ time, level: lvl, msg, ...base, logError: `fields not serializable: ${String(error)}` });
+      }
+      write(line);
     };
   return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
 }
 
-function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, ...('code' in value ? { code: value.code } : {}) };
-  return value;
+/** Levels of `cause` written below a logged error; deeper causes are replaced by a marker. */
+export const MAX_CAUSE_DEPTH = 8;
+
+/** A `JSON.stringify` replacer for one line: errors as plain objects (each error once), bigints as strings. */
+function lineReplacer(): (key: string, value: unknown) => unknown {
+  const written = new WeakSet<Error>();
+  return (_key, value) => {
+    if (typeof value === 'bigint') return value.toString();
+    if (value instanceof Error) return errorFields(value, 0, written);
+    return value;
+  };
+}
+
+/**
+ * `error` as a plain object: name, message, its own enumerable fields, stack, and its cause
+ * (`depth` levels down so far). An error already written in this line (a cycle) is only
+ * `{name, message, repeated: true}`.
+ */
+function errorFields(error: Error, depth: number, written: WeakSet<Error>): LogFields {
+  if (written.has(error)) return { name: error.name, message: error.message, repeated: true };
+  written.add(error);
+  const fields: LogFields = { name: error.name, message: error.message, ...(error as object) };
+  if (error.stack !== undefined) fields['stack'] = error.stack;
+  const below = (value: unknown): unknown =>
+    !(value instanceof Error) ? value : depth < MAX_CAUSE_DEPTH ? errorFields(value, depth + 1, written) : `[cause deeper than ${MAX_CAUSE_DEPTH} levels not logged]`;
+  if (error.cause !== undefined) fields['cause'] = below(error.cause);
+  if (error instanceof AggregateError && Array.isArray(error.errors)) fields['errors'] = error.errors.map(below);
+  return fields;
 }

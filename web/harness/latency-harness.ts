@@ -14,7 +14,7 @@ import { HarnessSource } from './harness-source.ts';
 import type { ReceiveMarks } from './hop-breakdown.ts';
 import { epochNow, joinLatency, LatencyRecorder, type CaptureMark, type PaintMark } from './latency-recorder.ts';
 import { FrameIdReader, VideoPaintWatcher } from './paint-reader.ts';
-import { summarize, type Summary } from './percentiles.ts';
+import { summarize, type Summary } from '../stats/percentile.ts';
 import { SocketMarks, type SocketSendMark } from './socket-marks.ts';
 
 /** The fields the harness adds to `window.framewire` (as `window.framewire.harness`). */

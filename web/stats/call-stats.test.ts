@@ -31,7 +31,8 @@ describe('CallStats', () => {
       dropped: 4,
       receiverDropped: 1,
       relayDropped: 3,
-      latencyMs: { p50: 15, p95: 20 },
+      // latencies 10..20 (11 samples): p50 rank 5 → 15; p95 rank 0.95·10 = 9.5 → 19 + 0.5·1 = 19.5.
+      latencyMs: { p50: 15, p95: 19.5 },
     });
   });
 

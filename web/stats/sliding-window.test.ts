@@ -3,11 +3,12 @@ import { SlidingWindow } from './sliding-window.ts';
 
 describe('SlidingWindow', () => {
   describe('percentile', () => {
-    it('uses the nearest rank of the samples in the window', () => {
+    it('interpolates linearly between the closest ranks of the samples in the window', () => {
       const w = new SlidingWindow({ windowMs: 1000 });
       for (let i = 1; i <= 100; i++) w.add(i, i);
-      expect(w.percentile(50, 100)).toBe(50);
-      expect(w.percentile(95, 100)).toBe(95);
+      // 1..100: p50 rank 0.5·99 = 49.5 → 50 + 0.5·1 = 50.5; p95 rank 94.05 → 95 + 0.05·1 = 95.05.
+      expect(w.percentile(50, 100)).toBeCloseTo(50.5, 10);
+      expect(w.percentile(95, 100)).toBeCloseTo(95.05, 10);
       expect(w.percentile(100, 100)).toBe(100);
       expect(w.percentile(0, 100)).toBe(1);
     });
@@ -16,7 +17,8 @@ describe('SlidingWindow', () => {
       const w = new SlidingWindow({ windowMs: 1000 });
       w.add(500, 0);
       w.add(10, 900);
-      expect(w.percentile(95, 900)).toBe(500);
+      // sorted 10 500: p95 rank 0.95·1 = 0.95 → 10 + 0.95·490 = 475.5.
+      expect(w.percentile(95, 900)).toBeCloseTo(475.5, 10);
       expect(w.percentile(95, 1500)).toBe(10);
       expect(w.percentile(50, 5000)).toBeNull();
     });

@@ -2,6 +2,7 @@
  * Time-windowed samples: percentiles (latency p50/p95) and rates (fps, kbps) over the last
  * `windowMs`. Old samples are evicted lazily on every add/read.
  */
+import { percentile } from './percentile.ts';
 
 /** Options of `SlidingWindow`. */
 export interface SlidingWindowOptions {
@@ -65,14 +66,13 @@ export class SlidingWindow {
     return (total * 1000) / span;
   }
 
-  /** The `p`-th percentile (0..100, nearest rank) of the values in the window, or null if empty. */
+  /**
+   * The `p`-th percentile (0..100) of the values in the window, or null if empty: the
+   * project's one definition (linear interpolation, `percentile.ts`), as in the benches.
+   */
   percentile(p: number, now: number): number | null {
     this.#evict(now);
-    const n = this.#values.length;
-    if (n === 0) return null;
-    const sorted = [...this.#values].sort((a, b) => a - b);
-    const rank = Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1));
-    return sorted[rank]!;
+    return this.#values.length === 0 ? null : percentile(this.#values, p);
   }
 
   /** Forgets everything. */

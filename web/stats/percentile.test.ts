@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cdfPoints, percentile, percentileOfSorted, summarize } from './percentiles.ts';
+import { cdfPoints, percentile, percentileOfSorted, summarize } from './percentile.ts';
 
-describe('percentiles', () => {
+describe('percentile (linear interpolation between closest ranks)', () => {
   describe('percentile', () => {
     it('interpolates linearly between closest ranks', () => {
       // 1..100: rank for p50 is 49.5 → 50.5; p95 rank 94.05 → 95.05; p99 rank 98.01 → 99.01.
@@ -11,6 +11,23 @@ describe('percentiles', () => {
       expect(percentile(values, 99)).toBeCloseTo(99.01, 10);
       expect(percentile(values, 0)).toBe(1);
       expect(percentile(values, 100)).toBe(100);
+    });
+
+    it('makes p50 the median: the middle sample, or the mean of the middle two', () => {
+      // n = 3: rank 0.5·2 = 1 → 2. n = 4: rank 0.5·3 = 1.5 → 2 + 0.5·(3 − 2) = 2.5.
+      expect(percentile([3, 1, 2], 50)).toBe(2);
+      expect(percentile([4, 1, 3, 2], 50)).toBe(2.5);
+    });
+
+    it('matches NumPy on a small sample', () => {
+      // numpy.percentile([15, 20, 35, 40, 50], [5, 30, 40, 95]) → [16, 23, 29, 48]:
+      // ranks 0.2, 1.2, 1.6, 3.8 → 15 + 0.2·5, 20 + 0.2·15, 20 + 0.6·15, 40 + 0.8·10.
+      const values = [50, 15, 40, 20, 35];
+      expect([5, 30, 40, 95].map((p) => percentile(values, p))).toEqual([16, 23, 29, 48]);
+    });
+
+    it('takes typed arrays', () => {
+      expect(percentile(Float64Array.of(10, 30, 20), 75)).toBe(25); // rank 1.5 → 20 + 0.5·10
     });
 
     it('does not reorder its input', () => {
