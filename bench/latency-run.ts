@@ -14,7 +14,7 @@ import { startRelay, type Relay } from '../server/relay.ts';
 import type { HarnessApi } from '../web/harness/latency-harness.ts';
 import { joinHopMarks } from '../web/harness/hop-breakdown.ts';
 import { joinLatency } from '../web/harness/latency-recorder.ts';
-import { launchChromium } from '../web/test/chromium.ts';
+import { launchChromium } from '../web-node/chromium.ts';
 import { benchEnv, DEFAULT_RESULTS_DIR, writeResults } from './env.ts';
 import { cdfSvg } from './latency-chart.ts';
 import { buildReport, mergeMeasurements, modeResult, reportMarkdown, type LatencyReport, type ModeMeasurement, type ModeResult } from './latency-report.ts';

@@ -76,6 +76,9 @@ export interface RoutedMessage<T extends RoutedType = RoutedType> {
   data?: unknown;
 }
 
+/** `RoutedMessage` distributed over the routed types, so `isMessage(m, 'signal')` narrows to `RoutedMessage<'signal'>`. */
+export type RoutedMessageOf<T extends RoutedType> = T extends RoutedType ? RoutedMessage<T> : never;
+
 export interface PongMessage {
   type: 'pong';
   /** The ping's `t`, echoed. */
@@ -132,7 +135,7 @@ export type ServerMessage =
   | PeerJoinedMessage
   | PeerLeftMessage
   | ChatLineMessage
-  | RoutedMessage
+  | RoutedMessageOf<RoutedType>
   | PongMessage
   | StatsReplyMessage
   | ErrorMessage

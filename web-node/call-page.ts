@@ -1,13 +1,13 @@
 /**
  * Helpers of the browser tests: a relay in-process serving dist/web, and call pages opened
- * with `autostart=1` in the shared Chromium (web/test/chromium.ts).
+ * with `autostart=1` in the shared Chromium (web-node/chromium.ts).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startRelay, type Relay, type RelayOptions } from '../../server/relay.ts';
-import type { StatsSnapshot } from '../stats/call-stats.ts';
+import { startRelay, type Relay, type RelayOptions } from '../server/relay.ts';
+import type { StatsSnapshot } from '../web/stats/call-stats.ts';
 import { launchChromium, type LaunchedChromium } from './chromium.ts';
 
 /** Where screenshots go (gitignored). */
@@ -146,7 +146,7 @@ export async function testCameraFile(): Promise<string> {
   return path;
 }
 
-/** Launches Chromium (web/test/chromium.ts) with a fake camera playing `testCameraFile()`. */
+/** Launches Chromium (web-node/chromium.ts) with a fake camera playing `testCameraFile()`. */
 export async function launchWithTestCamera(): Promise<LaunchedChromium> {
   const camera = await testCameraFile();
   return launchChromium({ args: [`--use-file-for-fake-video-capture=${camera}`] });

@@ -9,14 +9,14 @@
  * 3. BGRA receive: `bgraToRgba` + `putImageData` vs WebGL upload with the swizzle in the shader;
  * 4. BGRA send: `getImageData` (willReadFrequently) + `rgbaToBgra`.
  *
- * Run: `npm run build && npx tsx web/measure/pipeline-measure.ts [frames]`. Every figure is
+ * Run: `npm run build && npx tsx web-node/pipeline-measure.ts [frames]`. Every figure is
  * checked (frames really produced, non-empty output) so a broken path fails instead of
  * reporting nonsense.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { startRelay } from '../../server/relay.ts';
-import { launchWithTestCamera } from '../test/call-page.ts';
+import { startRelay } from '../server/relay.ts';
+import { launchWithTestCamera } from './call-page.ts';
 
 interface Row {
   what: string;

@@ -18,8 +18,8 @@ import {
   waitForPainted,
   type CallPage,
   type CallPageOptions,
-} from './test/call-page.ts';
-import type { LaunchedChromium } from './test/chromium.ts';
+} from '../web-node/call-page.ts';
+import type { LaunchedChromium } from '../web-node/chromium.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -131,7 +131,12 @@ describe('browser client', () => {
     const error = intruder.page.getByTestId('lobby-error');
     await error.waitFor({ state: 'visible' });
     expect(await error.innerText()).toMatch(/Could not join[\s\S]*secret is wrong/);
-    expect(await intruder.page.evaluate(() => window.framewire.state())).toMatchObject({ view: 'lobby', connection: 'closed' });
+    // Not retried: no new WebSocket while the lobby shows the refusal.
+    let sockets = 0;
+    intruder.page.on('websocket', () => sockets++);
+    await sleep(2000);
+    expect(sockets).toBe(0);
+    expect(await intruder.page.evaluate(() => window.framewire.state())).toMatchObject({ view: 'lobby', connection: 'closed', sessions: 0 });
   });
 
   it('delivers chat messages to everyone in the room', async () => {

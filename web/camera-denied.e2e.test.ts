@@ -1,8 +1,8 @@
 /** Camera denied: the page says so clearly, offers to retry or join without a camera, and can join without one. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Relay } from '../server/relay.ts';
-import { openCall, roomName, screenshot, startTestRelay, waitForConnected, type CallPage } from './test/call-page.ts';
-import { launchChromium, type LaunchedChromium } from './test/chromium.ts';
+import { openCall, roomName, screenshot, startTestRelay, waitForConnected, type CallPage } from '../web-node/call-page.ts';
+import { launchChromium, type LaunchedChromium } from '../web-node/chromium.ts';
 
 describe('browser client', () => {
   describe('camera denied', () => {

@@ -21,8 +21,8 @@ import {
   waitForPainted,
   type CallPage,
   type CallPageOptions,
-} from './test/call-page.ts';
-import type { LaunchedChromium } from './test/chromium.ts';
+} from '../web-node/call-page.ts';
+import type { LaunchedChromium } from '../web-node/chromium.ts';
 
 const BGRA = { mode: 'bgra' as const, res: '320x240', fps: 10, stats: true };
 

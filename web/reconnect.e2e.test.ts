@@ -4,8 +4,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Relay } from '../server/relay.ts';
-import { CallPages, roomName, startTestRelay, stats, waitForPainted } from './test/call-page.ts';
-import { launchChromium, type LaunchedChromium } from './test/chromium.ts';
+import { CallPages, roomName, startTestRelay, stats, waitForPainted } from '../web-node/call-page.ts';
+import { launchChromium, type LaunchedChromium } from '../web-node/chromium.ts';
 
 describe('browser client', () => {
   describe('relay restart', () => {

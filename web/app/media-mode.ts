@@ -5,15 +5,16 @@
  * `MediaTransport` (web/pipeline/index.ts).
  */
 import type { MediaContext, MediaTransport, WebRtcModule } from '../pipeline/index.ts';
+import { isRawMode } from '../pipeline/codecs.ts';
 import { RawMedia, type RawMediaOptions } from './raw-media.ts';
 import type { MediaMode } from './settings.ts';
 
 // NOTE: a glob rather than a plain import so the app builds before web/webrtc/ exists.
 const webrtcLoaders = import.meta.glob<WebRtcModule>('../webrtc/index.ts');
 
-/** 'raw' for jpeg/bgra, 'webrtc' for webrtc: switching within a kind needs no reconnect. */
+/** 'raw' for the codecs of the registry (jpeg, bgra), 'webrtc' for webrtc: switching within a kind needs no reconnect. */
 export function transportKind(mode: MediaMode): 'raw' | 'webrtc' {
-  return mode === 'webrtc' ? 'webrtc' : 'raw';
+  return isRawMode(mode) ? 'raw' : 'webrtc';
 }
 
 /** True if this build contains the WebRTC module. */

@@ -1,8 +1,8 @@
 /**
  * Raw-frame media over the relay: the JPEG/BGRA pipeline wired stage to stage.
  *
- *   Capture ─tick─▶ JpegEncoder|BgraEncoder ─bytes─▶ Connection.sendFrame   (send side)
- *   Connection 'frame' ─▶ decodeFrame ─▶ FrameDecoder (per source) ─▶ Painter (send side of a tile)
+ *   Capture ─tick─▶ FrameEncoder (codecs.ts) ─bytes─▶ RelayLink.sendFrame   (send side)
+ *   RelayLink 'frame' ─▶ decodeFrame ─▶ FrameDecoder (per source) ─▶ Painter (receive side, a tile)
  *
  * Latest wins at both ends: a tick is skipped while the previous frame is still in the
  * socket or still encoding; a receiver decodes one frame at a time per source and keeps
@@ -12,11 +12,11 @@
  * offset); latency at the receiver = (local now + our offset) − captureTime.
  */
 import { codecName, decodeFrame, FrameError, type Frame } from '../../codec/index.ts';
+import { isMessage } from '../../protocol/index.ts';
 import { localNow } from '../net/clock-offset.ts';
 import { Capture } from '../pipeline/capture.ts';
 import { FrameDecoder } from '../pipeline/decode.ts';
-import { BgraEncoder } from '../pipeline/encode-bgra.ts';
-import { JpegEncoder } from '../pipeline/encode-jpeg.ts';
+import { CODECS, rawCodec } from '../pipeline/codecs.ts';
 import type { CaptureTick, FrameEncoder, MediaContext, MediaTransport, Painter, RemotePeer } from '../pipeline/index.ts';
 import { createPainter, type PainterKind } from '../pipeline/paint.ts';
 import type { MediaSettings } from './settings.ts';
@@ -67,8 +67,8 @@ export class RawMedia implements MediaTransport {
     this.#unsubscribe.push(
       connection.on('frame', (bytes) => this.#onFrame(bytes)),
       connection.on('control', (message) => {
-        if (message.type !== 'stats' || typeof message['drops'] !== 'object' || message['drops'] === null) return;
-        for (const [source, count] of Object.entries(message['drops'] as Record<string, unknown>)) {
+        if (!isMessage(message, 'stats') || typeof message.drops !== 'object' || message.drops === null) return;
+        for (const [source, count] of Object.entries(message.drops as Record<string, unknown>)) {
           const id = Number(source);
           if (this.#peers.has(id) && typeof count === 'number') this.#ctx.stats.peer(id).relayDropped = count;
         }
@@ -99,7 +99,7 @@ export class RawMedia implements MediaTransport {
     const previous = this.#settings;
     this.#settings = { ...settings };
     if (settings.fps !== previous.fps) this.#capture.setFps(settings.fps);
-    if (settings.mode !== previous.mode && (settings.mode === 'jpeg' || settings.mode === 'bgra')) {
+    if (settings.mode !== previous.mode && rawCodec(settings.mode) !== undefined) {
       this.#encoder.close();
       this.#encoder = this.#makeEncoder(settings.mode);
     }
@@ -119,9 +119,10 @@ export class RawMedia implements MediaTransport {
     this.#receivers.clear();
   }
 
+  /** The encoder of `mode`'s codec (JPEG for a mode without one, as before). */
   #makeEncoder(mode: string): FrameEncoder {
     const jpegMethod = this.#options.jpegMethod;
-    return mode === 'bgra' ? new BgraEncoder() : new JpegEncoder(jpegMethod === undefined ? {} : { method: jpegMethod });
+    return (rawCodec(mode) ?? CODECS.jpeg).createEncoder(jpegMethod === undefined ? {} : { jpegMethod });
   }
 
   #onTick(tick: CaptureTick): void {

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { httpBaseOf, RelayMedia, snapshotUrl, type RecordingState, type TranscodeState } from './relay-media.ts';
+import type { ClientMessage } from '../../protocol/index.ts';
 
 describe('RelayMedia', () => {
   let media: RelayMedia;
-  let sent: Record<string, unknown>[];
+  let sent: ClientMessage[];
   const make = (connected = true, requestTimeoutMs?: number): RelayMedia => {
     sent = [];
     media = new RelayMedia({ send: (m) => (connected ? (sent.push(m), true) : false), ...(requestTimeoutMs ? { requestTimeoutMs } : {}) });

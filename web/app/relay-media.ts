@@ -4,8 +4,8 @@
  * peer (`transcode` → `transcoding`) and snapshot URLs. State and control messages only —
  * no DOM; app.ts reflects the events in the UI.
  */
-import { Emitter } from '../emitter.ts';
-import type { ControlMessage } from '../pipeline/transport.ts';
+import { Emitter, isMessage, type ClientMessage } from '../../protocol/index.ts';
+import type { ControlMessage } from '../net/relay-link.ts';
 
 /** One participant's finished recording, as named in a `recording {active:false}` message. */
 export interface RecordedFile {
@@ -43,7 +43,7 @@ export type RelayMediaEvents = {
 /** Options of `RelayMedia`. */
 export interface RelayMediaOptions {
   /** Sends a control message; false when not connected. */
-  send: (message: Record<string, unknown>) => boolean;
+  send: (message: ClientMessage) => boolean;
   /** How long a request may stay unanswered before its pending state is dropped, ms. Default `DEFAULT_REQUEST_TIMEOUT_MS`. */
   requestTimeoutMs?: number;
 }
@@ -114,26 +114,26 @@ export class RelayMedia {
    */
   handle(message: ControlMessage): boolean {
     if (this.#closed) return false;
-    if (message.type === 'recording') {
-      const active = message['active'] === true;
-      const by = typeof message['by'] === 'number' ? message['by'] : null;
-      const files = Array.isArray(message['files']) ? (message['files'] as unknown[]).flatMap(recordedFile) : [];
+    if (isMessage(message, 'recording')) {
+      const active = message.active === true;
+      const by = typeof message.by === 'number' ? message.by : null;
+      const files = Array.isArray(message.files) ? (message.files as unknown[]).flatMap(recordedFile) : [];
       clearTimeout(this.#recordTimer);
       this.#recording = { active, pending: false, by, files: active ? [] : files };
       this.events.emit('recording', this.recording, { announced: true, onJoin: by === null });
       return true;
     }
-    if (message.type === 'transcoding') {
-      const from = Number(message['from']);
+    if (isMessage(message, 'transcoding')) {
+      const from = Number(message.from);
       if (!Number.isInteger(from)) return true;
       clearTimeout(this.#transcodeTimers.get(from));
       this.#transcodeTimers.delete(from);
-      this.#setTranscode(from, message['codec'] === 'jpeg' ? 'jpeg' : 'off');
+      this.#setTranscode(from, message.codec === 'jpeg' ? 'jpeg' : 'off');
       return true;
     }
-    if (message.type === 'error') {
+    if (isMessage(message, 'error')) {
       // NOTE: the relay's error names the refused type as "[type:NAME" in its message.
-      const text = String(message['message'] ?? message['code'] ?? 'error');
+      const text = String(message.message ?? message.code ?? 'error');
       if (text.includes('[type:record')) {
         this.#setRecordPending(false);
         this.events.emit('refused', 'record', text);

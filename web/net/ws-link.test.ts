@@ -1,5 +1,5 @@
 /**
- * `Connection` against a real relay on loopback. Node 20 has no global WebSocket without a
+ * `WsLink` against a real relay on loopback. Node 20 has no global WebSocket without a
  * flag, so the test gives the browser code `ws`'s WebSocket, which implements the same
  * browser API (binaryType 'arraybuffer', onopen/onmessage/onclose, bufferedAmount).
  */
@@ -7,7 +7,8 @@ import WsWebSocket from 'ws';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Codec, decodeFrame, encodeFrame } from '../../codec/index.ts';
 import { startRelay, type Relay } from '../../server/relay.ts';
-import { Connection, type ConnectionState, type StateInfo } from './transport.ts';
+import { refusalOf, WsLink } from './ws-link.ts';
+import type { ControlMessage, LinkState, StateInfo } from './relay-link.ts';
 
 beforeAll(() => {
   const g = globalThis as { WebSocket?: unknown };
@@ -15,7 +16,7 @@ beforeAll(() => {
 });
 
 const relays: Relay[] = [];
-const connections: Connection[] = [];
+const connections: WsLink[] = [];
 afterEach(async () => {
   for (const c of connections.splice(0)) c.close();
   await Promise.all(relays.splice(0).map((r) => r.close()));
@@ -27,8 +28,8 @@ async function relay(port = 0): Promise<Relay> {
   return r;
 }
 
-function connect(r: Relay, query: string, options: Partial<ConstructorParameters<typeof Connection>[0]> = {}): Connection {
-  const c = new Connection({ url: `${r.url.replace('http', 'ws')}/ws?${query}`, backoff: { baseMs: 50, maxMs: 200 }, ...options });
+function connect(r: Relay, query: string, options: Partial<ConstructorParameters<typeof WsLink>[0]> = {}): WsLink {
+  const c = new WsLink({ url: `${r.url.replace('http', 'ws')}/ws?${query}`, backoff: { baseMs: 50, maxMs: 200 }, ...options });
   connections.push(c);
   c.open();
   return c;
@@ -44,7 +45,7 @@ function next<T>(register: (resolve: (value: T) => void) => void, ms = 5000): Pr
   });
 }
 
-function waitState(c: Connection, wanted: ConnectionState): Promise<StateInfo> {
+function waitState(c: WsLink, wanted: LinkState): Promise<StateInfo> {
   return next((resolve) => {
     const off = c.on('state', (state, info) => {
       if (state === wanted) {
@@ -58,7 +59,7 @@ function waitState(c: Connection, wanted: ConnectionState): Promise<StateInfo> {
 const jpeg = (seq: number): Uint8Array =>
   encodeFrame({ codec: Codec.jpeg, width: 2, height: 2, payload: new Uint8Array([0xff, 0xd8, 1, 2, 3]), seq, captureTime: 1234.5 });
 
-describe('Connection', () => {
+describe('WsLink', () => {
   describe('session', () => {
     it('is welcomed, syncs its clock with ping/pong, and exchanges frames and chat', async () => {
       const r = await relay();
@@ -80,7 +81,7 @@ describe('Connection', () => {
       expect(frame).toMatchObject({ seq: 7, sourceId: alice.peerId, captureTime: 1234.5 });
       expect(frame.relayTime).toBeGreaterThan(0);
 
-      const chat = next<Record<string, unknown>>((resolve) => bob.on('control', (m) => m.type === 'chat' && resolve(m)));
+      const chat = next<ControlMessage>((resolve) => bob.on('control', (m) => m.type === 'chat' && resolve(m)));
       expect(alice.sendControl({ type: 'chat', text: 'hi' })).toBe(true);
       expect(await chat).toMatchObject({ from: alice.peerId, name: 'Alice', text: 'hi' });
     });
@@ -139,6 +140,17 @@ describe('Connection', () => {
   });
 
   it('rejects a non-WebSocket URL with a TypeError', () => {
-    expect(() => new Connection({ url: 'http://example.com/ws' })).toThrow(TypeError);
+    expect(() => new WsLink({ url: 'http://example.com/ws' })).toThrow(TypeError);
+  });
+});
+
+describe('refusalOf', () => {
+  it('takes code, limit and message from the error before the close, else the close reason', () => {
+    const error = { type: 'error', code: 'room-full', message: 'room is full [room:r, max:3]', limit: 3 } as const;
+    expect(refusalOf('room-full', error)).toEqual({ code: 'room-full', message: 'room is full [room:r, max:3]', limit: 3 });
+    expect(refusalOf('', error)).toEqual({ code: 'room-full', message: 'room is full [room:r, max:3]', limit: 3 });
+    expect(refusalOf('bad-secret', error)).toEqual({ code: 'bad-secret' });
+    expect(refusalOf('server-full', undefined)).toEqual({ code: 'server-full' });
+    expect(refusalOf('', undefined)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Stage 3 — transport. One WebSocket to the relay (`binaryType = 'arraybuffer'`) carrying
+ * Stage 3 — transport over one WebSocket: the `RelayLink` (relay-link.ts) of the app. One WebSocket to the relay (`binaryType = 'arraybuffer'`) carrying
  * JSON control messages (text) and wire-format frames (binary), plus:
  * - clock sync: `ping` every `pingIntervalMs` (a quick burst after connecting), the min-RTT
  *   sample gives the offset to the relay clock (`ClockOffset`);
@@ -7,14 +7,16 @@
  *   waiting in the socket (the previous frame has not left) — the caller skips the capture;
  * - reconnect: on an unexpected close, exponential backoff with jitter, then the same URL
  *   again (same room, name, secret, mode); the relay's `welcome` starts the session anew.
- * Refusals that retrying cannot fix (close 1008 policy, 4000–4999) end in state 'failed'.
+ * Refusals that retrying cannot fix (`isFatalClose`: 1008 policy, 1007, 4000–4999) end in
+ * state 'failed'; the relay's `error` message before the close becomes `StateInfo.refusal`.
  */
-import { Emitter } from '../emitter.ts';
-import { Backoff, type BackoffOptions } from '../net/backoff.ts';
-import { ClockOffset, localNow } from '../net/clock-offset.ts';
+import { Emitter, isFatalClose, isMessage, parseServerMessage, type ClientMessage, type ErrorMessage, type Refusal } from '../../protocol/index.ts';
+import { Backoff, type BackoffOptions } from './backoff.ts';
+import { ClockOffset, localNow } from './clock-offset.ts';
+import type { LinkState, RelayLink, RelayLinkEvents, SendResult, StateInfo } from './relay-link.ts';
 
-/** Options of `Connection`. */
-export interface ConnectionOptions {
+/** Options of `WsLink`. */
+export interface WsLinkOptions {
   /** The full WebSocket URL, query included (`ws://host/ws?room=…&name=…`). */
   url: string;
   /** Reconnect delays. Default: `Backoff` defaults (0.5 s doubling to 10 s, jittered). */
@@ -34,54 +36,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 const PING_BURST = 5;
 const PING_BURST_GAP_MS = 100;
 
-/** Where the connection is. */
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed';
-
-/** Details of a state change. */
-export interface StateInfo {
-  /** Close code of the socket that just closed, if any. */
-  code?: number;
-  /** Close reason, if any. */
-  reason?: string;
-  /** Reconnect attempt number (1-based) when state is 'reconnecting'. */
-  attempt?: number;
-  /** Delay before that attempt, ms. */
-  delayMs?: number;
-}
-
-/** The relay's `welcome`. */
-export interface WelcomeMessage {
-  type: 'welcome';
-  peerId: number;
-  room: string;
-  peers: { id: number; name: string; mode: string }[];
-  serverTime: number;
-  iceServers?: RTCIceServer[];
-}
-
-/** Any control message (see docs/protocol.md). */
-export interface ControlMessage {
-  type: string;
-  [field: string]: unknown;
-}
-
-/** Events of `Connection`. */
-export type ConnectionEvents = {
-  state: [ConnectionState, StateInfo];
-  welcome: [WelcomeMessage];
-  control: [ControlMessage];
-  /** A binary message (one frame), not yet validated. */
-  frame: [Uint8Array];
-  /** A clock-offset estimate was updated: offset and RTT of the best sample, ms. */
-  clock: [{ offset: number; rtt: number }];
-};
-
-/** Result of `sendFrame`. */
-export type SendResult = 'sent' | 'busy' | 'offline';
-
-const FATAL_CLOSE = (code: number): boolean => code === 1008 || (code >= 4000 && code <= 4999);
-
-export class Connection extends Emitter<ConnectionEvents> {
+export class WsLink extends Emitter<RelayLinkEvents> implements RelayLink {
   readonly url: string;
   /** Offset of the relay's clock to ours. */
   readonly clock = new ClockOffset();
@@ -90,7 +45,9 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly #maxBuffered: number;
   readonly #connectTimeoutMs: number;
   #ws: WebSocket | undefined;
-  #state: ConnectionState = 'closed';
+  #state: LinkState = 'closed';
+  /** The relay's last `error` on the current socket: the refusal, if a close follows. */
+  #lastError: ErrorMessage | undefined;
   #closed = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -99,7 +56,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   #welcomed = false;
   #peerId = 0;
 
-  constructor(options: ConnectionOptions) {
+  constructor(options: WsLinkOptions) {
     super();
     if (!/^wss?:\/\//.test(options.url)) throw new TypeError(`url must be ws:// or wss:// [url:${options.url}]`);
     this.url = options.url;
@@ -109,7 +66,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   }
 
-  get state(): ConnectionState {
+  get state(): LinkState {
     return this.#state;
   }
 
@@ -140,7 +97,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   /** Sends a control message; false when not connected. */
-  sendControl(message: ControlMessage | Record<string, unknown>): boolean {
+  sendControl(message: ClientMessage): boolean {
     const ws = this.#ws;
     if (ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
     ws.send(JSON.stringify(message));
@@ -178,11 +135,12 @@ export class Connection extends Emitter<ConnectionEvents> {
       }
     }
     this.#setState('closed', {});
-    this.removeAll();
+    this.clear();
   }
 
   #connect(): void {
     this.#welcomed = false;
+    this.#lastError = undefined;
     this.#setState(this.#backoff.attempt === 0 ? 'connecting' : 'reconnecting', { attempt: this.#backoff.attempt });
     let ws: WebSocket;
     try {
@@ -211,30 +169,24 @@ export class Connection extends Emitter<ConnectionEvents> {
       return;
     }
     if (typeof data !== 'string') return;
-    let message: ControlMessage;
-    try {
-      const parsed: unknown = JSON.parse(data);
-      if (parsed === null || typeof parsed !== 'object' || typeof (parsed as ControlMessage).type !== 'string') return;
-      message = parsed as ControlMessage;
-    } catch {
-      return;
-    }
-    if (message.type === 'pong') {
-      const t0 = Number(message['t']);
-      const sample = this.clock.add(t0, Number(message['serverTime']), localNow());
+    const message = parseServerMessage(data);
+    if (message === null) return;
+    if (isMessage(message, 'pong')) {
+      const sample = this.clock.add(Number(message.t), Number(message.serverTime), localNow());
       const best = this.clock.best();
       if (sample !== undefined && best !== undefined) this.emit('clock', { offset: best.offset, rtt: best.rtt });
       return;
     }
-    if (message.type === 'welcome') {
-      const welcome = message as unknown as WelcomeMessage;
+    if (isMessage(message, 'welcome')) {
       this.#welcomed = true;
-      this.#peerId = Number(welcome.peerId);
+      this.#lastError = undefined;
+      this.#peerId = Number(message.peerId);
       this.#backoff.reset();
       this.#setState('open', {});
-      this.emit('welcome', welcome);
+      this.emit('welcome', message);
       return;
     }
+    if (isMessage(message, 'error')) this.#lastError = message;
     this.emit('control', message);
   }
 
@@ -245,12 +197,15 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.#welcomed = false;
     this.#stopTimers();
     if (this.#closed) return;
-    if (FATAL_CLOSE(code)) {
-      this.#setState('failed', { code, reason });
+    const refusal = refusalOf(reason, this.#lastError);
+    this.#lastError = undefined;
+    const info: StateInfo = refusal === undefined ? { code, reason } : { code, reason, refusal };
+    if (isFatalClose(code)) {
+      this.#setState('failed', info);
       return;
     }
     const delayMs = Math.round(this.#backoff.next());
-    this.#setState('reconnecting', { code, reason, attempt: this.#backoff.attempt, delayMs });
+    this.#setState('reconnecting', { ...info, attempt: this.#backoff.attempt, delayMs });
     this.#retryTimer = setTimeout(() => this.#connect(), delayMs);
   }
 
@@ -279,8 +234,19 @@ export class Connection extends Emitter<ConnectionEvents> {
     ws.onerror = null;
   }
 
-  #setState(state: ConnectionState, info: StateInfo): void {
+  #setState(state: LinkState, info: StateInfo): void {
     this.#state = state;
     this.emit('state', state, info);
   }
+}
+
+/**
+ * The refusal behind a close: the relay's `error` (code, limit, message) when the close
+ * reason names it or is empty, else the close reason alone; undefined for a close without either.
+ */
+export function refusalOf(reason: string, error: ErrorMessage | undefined): Refusal | undefined {
+  if (error !== undefined && (reason === '' || reason === error.code)) {
+    return { code: error.code, message: error.message, ...(error.limit !== undefined ? { limit: error.limit } : {}) };
+  }
+  return reason === '' ? undefined : { code: reason };
 }

@@ -6,7 +6,8 @@
  * swizzled with codec's `bgraToRgba` into a reused `ImageData`, or handed to a painter that
  * swizzles on the GPU (`bgraOutput: 'bgra'`).
  */
-import { Codec, bgraToRgba, type Frame } from '../../codec/index.ts';
+import type { Frame } from '../../codec/index.ts';
+import { codecById, type DecodeTarget } from './codecs.ts';
 import type { DecodedImage } from './index.ts';
 
 /** Options of `FrameDecoder`. */
@@ -98,21 +99,19 @@ export class FrameDecoder {
   }
 
   async #decode(frame: Frame): Promise<DecodedImage> {
-    const { width, height } = frame;
-    if (frame.codec === Codec.jpeg) {
-      const bitmap = await createImageBitmap(new Blob([frame.payload as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
-      return { kind: 'bitmap', bitmap, width: bitmap.width, height: bitmap.height };
+    const entry = codecById(frame.codec);
+    if (entry === undefined) throw new Error(`codec ${frame.codec} not supported`);
+    const target: DecodeTarget = { bgraOutput: this.#bgraOutput, imageData: (width, height) => this.#scratch(width, height) };
+    return entry.decode(frame, target);
+  }
+
+  /** The reused `ImageData` of BGRA decodes, reallocated when the size changes. */
+  #scratch(width: number, height: number): ImageData {
+    let data = this.#imageData;
+    if (data === undefined || data.width !== width || data.height !== height) {
+      data = new ImageData(width, height);
+      this.#imageData = data;
     }
-    if (frame.codec === Codec.bgra) {
-      if (this.#bgraOutput === 'bgra') return { kind: 'bgra', pixels: frame.payload, width, height };
-      let data = this.#imageData;
-      if (data === undefined || data.width !== width || data.height !== height) {
-        data = new ImageData(width, height);
-        this.#imageData = data;
-      }
-      bgraToRgba(frame.payload, data.data);
-      return { kind: 'imagedata', data, width, height };
-    }
-    throw new Error(`codec ${frame.codec} not supported`);
+    return data;
   }
 }

@@ -1,19 +1,20 @@
 /**
  * The framewire browser pipeline — every stage's interface, documented in one place.
  *
- *   capture ──▶ encode ──▶ transport ══ relay ══▶ transport ──▶ decode ──▶ paint
- *   capture.ts  encode-jpeg.ts   transport.ts          transport.ts  decode.ts   paint.ts
+ *   capture ──▶ encode ──────▶ transport ══ relay ══▶ transport ──▶ decode ──▶ paint
+ *   capture.ts  encode-jpeg.ts  ../net/relay-link.ts (ws-link.ts)    decode.ts   paint.ts
  *               encode-bgra.ts
- *               (both draw through draw-surface.ts)
+ *               (both draw through draw-surface.ts; codecs.ts is the registry of both ends)
  *
  * 1. **Capture** (`capture.ts`): a `CaptureSource` (the camera's `<video>`, or any canvas —
  *    the latency harness substitutes one) is sampled by `Capture` at the chosen fps; each
  *    sample is a `CaptureTick`: the picture and its capture instant (local wall clock).
- * 2. **Encode** (`encode-jpeg.ts`, `encode-bgra.ts`): a `FrameEncoder` draws the tick at the
+ * 2. **Encode** (`encode-jpeg.ts`, `encode-bgra.ts`, made by the registry `codecs.ts`): a `FrameEncoder` draws the tick at the
  *    send resolution and returns an `EncodedFrame` — the complete wire-format v1 bytes
  *    (codec/), ready for one WebSocket binary message.
- * 3. **Transport** (`transport.ts`): `Connection` — one WebSocket to the relay carrying
- *    JSON control messages and binary frames, with ping/pong clock sync and reconnect.
+ * 3. **Transport** (`web/net/relay-link.ts`): a `RelayLink` — one link to the relay
+ *    carrying JSON control messages and binary frames, with clock sync and reconnect
+ *    (`WsLink` in ws-link.ts: one WebSocket).
  *    `sendFrame` refuses (→ the sender skips the capture) while the previous frame is still
  *    buffered: latest wins, nothing queues.
  * 4. **Decode** (`decode.ts`): `FrameDecoder`, one per remote source, holds at most ONE
@@ -27,6 +28,11 @@
  * `web/webrtc/`), both behind the `MediaTransport` interface below.
  */
 import type { FrameHeader } from '../../codec/index.ts';
+import type { IceServer } from '../../protocol/index.ts';
+import type { MediaSettings } from '../app/settings.ts';
+import type { ControlMessage, RelayLink } from '../net/relay-link.ts';
+import type { CallStats } from '../stats/call-stats.ts';
+import type { RawCodecName } from './codecs.ts';
 
 // ── 1. capture ───────────────────────────────────────────────────────────────
 
@@ -158,7 +164,7 @@ export interface EncodedFrame {
 
 /** Stage 2: picture → wire bytes. One encode at a time per encoder (the caller awaits). */
 export interface FrameEncoder {
-  readonly codec: 'jpeg' | 'bgra';
+  readonly codec: RawCodecName;
   encode(tick: CaptureTick, params: EncodeParams): Promise<EncodedFrame>;
   close(): void;
 }
@@ -201,18 +207,23 @@ export interface RemotePeer {
 export interface MediaContext {
   /** Our peer id (from `welcome`). */
   readonly selfId: number;
-  /** The control/frames connection: `sendControl({type:'signal', to, data})`, `on('control', …)`, `on('frame', …)`. */
-  readonly connection: import('./transport.ts').Connection;
+  /** The link to the relay: `sendControl({type:'signal', to, data})`, `on('control', …)`, `on('frame', …)`. */
+  readonly connection: RelayLink;
+  /**
+   * Control messages that arrived while this transport was still loading (WebRTC signals a
+   * fast peer sent before we could listen); `start()` handles them after subscribing.
+   */
+  readonly earlyControl: readonly ControlMessage[];
   /** The local picture (camera or harness canvas); `source.stream` is the camera `MediaStream`. */
   readonly source: CaptureSource;
   /** The current send settings. */
-  settings(): import('../app/settings.ts').MediaSettings;
+  settings(): MediaSettings;
   /** ICE servers from the relay's `welcome`. */
-  readonly iceServers: RTCIceServer[];
+  readonly iceServers: IceServer[];
   /** Shows `element` (a `<canvas>` or `<video>`) as peer `peerId`'s picture in its tile. */
   showMedia(peerId: number, element: HTMLCanvasElement | HTMLVideoElement): void;
   /** Counters behind the overlays and `window.framewire.stats()`. */
-  readonly stats: import('../stats/call-stats.ts').CallStats;
+  readonly stats: CallStats;
   /** Call after a remote picture was painted: runs the paint hooks `(peerId, canvas, header)`. */
   painted(peerId: number, canvas: HTMLCanvasElement | HTMLVideoElement, header: FrameHeader): void;
   /** Call after a local frame was sent: runs the send hooks `(canvas, header)`. */
@@ -228,7 +239,7 @@ export interface MediaTransport {
   peerJoined(peer: RemotePeer): void;
   peerLeft(peerId: number): void;
   /** Settings changed (resolution, fps, quality, codec within the mode, camera on/off). */
-  updateSettings(settings: import('../app/settings.ts').MediaSettings): void;
+  updateSettings(settings: MediaSettings): void;
   /** Stops everything. Safe to call twice. */
   close(): void;
 }
@@ -241,7 +252,7 @@ export interface WebRtcModule {
 /** The module web/harness/index.ts exports (loaded only with `source=harness`). */
 export interface HarnessModule {
   /** Builds the substitute capture source (it may draw over `camera`, which may be null when denied). */
-  createCaptureSource(camera: CaptureSource | null, settings: import('../app/settings.ts').MediaSettings): Promise<CaptureSource> | CaptureSource;
+  createCaptureSource(camera: CaptureSource | null, settings: MediaSettings): Promise<CaptureSource> | CaptureSource;
   /** Called once with `window.framewire` so the harness can add its hooks. */
   install?(api: Record<string, unknown>): void;
 }

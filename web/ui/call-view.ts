@@ -1,5 +1,5 @@
 /** The call screen: header (room, REC indicator, invite link, connection status), the tile grid, the control bar and the side panel. */
-import type { ConnectionState, StateInfo } from '../pipeline/transport.ts';
+import type { LinkState, StateInfo } from '../net/relay-link.ts';
 import { ControlBar, type ControlBarOptions } from './controls.ts';
 import { h, icon, ICONS } from './dom.ts';
 import { SidePanel, type SidePanelOptions } from './side-panel.ts';
@@ -88,9 +88,9 @@ export class CallView {
     for (const id of [...this.#tiles.keys()]) if (id !== 0) this.removeTile(id);
   }
 
-  setConnection(state: ConnectionState, info: StateInfo, detail = ''): void {
+  setConnection(state: LinkState, info: StateInfo, detail = ''): void {
     this.#status.dataset['state'] = state;
-    const text: Record<ConnectionState, string> = {
+    const text: Record<LinkState, string> = {
       connecting: 'Connecting…',
       open: detail ? `Connected · ${detail}` : 'Connected',
       reconnecting: 'Reconnecting…',

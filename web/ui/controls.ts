@@ -1,5 +1,6 @@
 /** The control bar: camera on/off, codec, resolution, frame rate, JPEG quality, record, stats, side panel, leave. */
 import { MAX_FPS, MIN_FPS, RESOLUTIONS, type MediaMode, type MediaSettings } from '../app/settings.ts';
+import { CODECS, rawCodec } from '../pipeline/codecs.ts';
 import { h, icon, ICONS } from './dom.ts';
 
 /** Callbacks of `ControlBar`. */
@@ -15,7 +16,7 @@ export interface ControlBarOptions {
   statsOn: boolean;
 }
 
-const MODE_LABELS: Record<MediaMode, string> = { jpeg: 'JPEG', bgra: 'BGRA', webrtc: 'WebRTC' };
+const MODE_LABELS: Record<MediaMode, string> = { jpeg: CODECS.jpeg.shortLabel, bgra: CODECS.bgra.shortLabel, webrtc: 'WebRTC' };
 
 export class ControlBar {
   readonly element: HTMLElement;
@@ -135,6 +136,6 @@ export class ControlBar {
     this.#fpsOut.value = String(settings.fps);
     this.#quality.value = String(settings.quality);
     this.#qualityOut.value = String(settings.quality);
-    this.#qualityControl.hidden = settings.mode !== 'jpeg';
+    this.#qualityControl.hidden = !(rawCodec(settings.mode)?.lossy ?? false);
   }
 }

@@ -1,14 +1,11 @@
 /** The lobby card: name, room, optional secret and media mode; camera errors are shown here. */
+import type { JoinRequest } from '../app/session.ts';
 import { MEDIA_MODES, type MediaMode } from '../app/settings.ts';
+import { CODECS } from '../pipeline/codecs.ts';
 import { append, h } from './dom.ts';
 
 /** What the lobby submits. */
-export interface JoinRequest {
-  name: string;
-  room: string;
-  secret?: string;
-  mode: MediaMode;
-}
+export type { JoinRequest } from '../app/session.ts';
 
 /** Options of `Lobby`. */
 export interface LobbyOptions {
@@ -21,7 +18,7 @@ export interface LobbyOptions {
   onJoin: (request: JoinRequest) => void;
 }
 
-const MODE_LABELS: Record<MediaMode, string> = { jpeg: 'JPEG frames', bgra: 'Raw BGRA frames', webrtc: 'WebRTC' };
+const MODE_LABELS: Record<MediaMode, string> = { jpeg: CODECS.jpeg.label, bgra: CODECS.bgra.label, webrtc: 'WebRTC' };
 
 /** A random, readable room name. */
 export function randomRoom(): string {

@@ -1,4 +1,6 @@
 /** The side panel: the presence list (with call / hang up per person) and the text chat. */
+import type { ChatLine } from '../app/chat.ts';
+import type { CallState } from '../app/calls.ts';
 import { h, hue, icon, ICONS, initials } from './dom.ts';
 
 /** A person in the presence list. */
@@ -8,17 +10,10 @@ export interface Person {
   mode: string;
   self?: boolean;
   /** 'calling' (we invited them), 'in-call' (accepted), or none. */
-  call?: 'calling' | 'in-call';
+  call?: CallState;
 }
 
-/** A chat line. */
-export interface ChatLine {
-  from: number;
-  name: string;
-  text: string;
-  ts: number;
-  mine: boolean;
-}
+export type { ChatLine } from '../app/chat.ts';
 
 /** Callbacks of `SidePanel`. */
 export interface SidePanelOptions {

@@ -9,7 +9,7 @@ export { WebRtcMedia, type WebRtcMediaOptions } from './webrtc-media.ts';
 export { WebRtcSession, type WebRtcSessionOptions, type WebRtcSessionEvents } from './webrtc-session.ts';
 export { PeerLink, type PeerLinkOptions, type SignalData } from './peer-link.ts';
 export { summarizeStats, type WebRtcStats } from './webrtc-stats.ts';
-export { parseIceServers, IceServerError, type IceServer } from './ice-servers.ts';
+export { parseIceServers, IceServerError, type IceServer } from '../../protocol/index.ts';
 export { modeMismatchNotice, modesCompatible } from './mode-notice.ts';
 
 /**

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'vite';
 import type { Page } from 'playwright-core';
-import { launchChromium, type LaunchedChromium } from '../test/chromium.ts';
+import { launchChromium, type LaunchedChromium } from '../../web-node/chromium.ts';
 
 /** In-page helpers (a plain script string: no bundler helpers inside page code). */
 const PAGE_HELPERS = `

@@ -13,7 +13,7 @@
  * `options.signal`; incoming ones come in through `handleSignal`. The session carries them
  * as relay `signal` messages.
  */
-import { Emitter } from '../emitter.ts';
+import { Emitter } from '../../protocol/index.ts';
 
 /** What travels in a relay `signal` message's `data`. */
 export type SignalData = { description: RTCSessionDescriptionInit } | { candidate: RTCIceCandidateInit | null };
@@ -237,7 +237,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     clearTimeout(this.#connectTimer);
     PeerLink.#dispose(this.#pc);
     this.emit('state', 'closed');
-    this.removeAll();
+    this.clear();
   }
 
   async #negotiate(): Promise<void> {

@@ -8,9 +8,10 @@
  * shows `modeMismatchNotice`).
  */
 import { Codec, type FrameHeader } from '../../codec/index.ts';
+import { parseIceServers, type IceServer, type RoutedMessage } from '../../protocol/index.ts';
 import type { MediaSettings } from '../app/settings.ts';
+import type { ControlMessage } from '../net/relay-link.ts';
 import type { MediaContext, MediaTransport, RemotePeer } from '../pipeline/index.ts';
-import { parseIceServers } from './ice-servers.ts';
 import { modeMismatchNotice } from './mode-notice.ts';
 import { WebRtcSession } from './webrtc-session.ts';
 import type { WebRtcStats } from './webrtc-stats.ts';
@@ -69,7 +70,7 @@ export class WebRtcMedia implements MediaTransport {
   start(peers: RemotePeer[]): void {
     if (this.#closed || this.#session) return;
     const ctx = this.#ctx;
-    let iceServers: RTCIceServer[] = [];
+    let iceServers: IceServer[] = [];
     try {
       iceServers = parseIceServers(ctx.iceServers);
     } catch (error) {
@@ -90,19 +91,20 @@ export class WebRtcMedia implements MediaTransport {
       if (state === 'failed') console.warn(`[framewire] WebRTC connection to peer ${peerId} failed (check the relay's ICE servers)`);
     });
     session.on('error', (peerId, error) => console.warn(`[framewire] WebRTC negotiation with peer ${peerId} failed`, error));
-    this.#unsubscribe.push(
-      ctx.connection.on('control', (message) => {
-        if (message.type !== 'signal') return;
-        const from = message['from'];
-        if (typeof from !== 'number' || !this.#peers.has(from) || this.#peers.get(from)!.mode !== 'webrtc') return;
-        void session.handleSignal(from, message['data']);
-      }),
-    );
+    const onControl = (message: ControlMessage): void => {
+      // NOTE: `isMessage` cannot narrow to one routed type (RoutedMessage is one type for all five).
+      if (message.type !== 'signal') return;
+      const { from, data } = message as RoutedMessage;
+      if (typeof from !== 'number' || !this.#peers.has(from) || this.#peers.get(from)!.mode !== 'webrtc') return;
+      void session.handleSignal(from, data);
+    };
+    this.#unsubscribe.push(ctx.connection.on('control', onControl));
     for (const peer of peers) {
       this.peerJoined(peer);
       // The newcomer opens the connections; the peers already there answer (see peerJoined).
       if (peer.mode === 'webrtc') session.addPeer(peer.id);
     }
+    for (const message of ctx.earlyControl) onControl(message);
     this.#statsTimer = setInterval(() => void this.#pollStats(), this.#options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS);
   }
 

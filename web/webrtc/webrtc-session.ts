@@ -11,7 +11,7 @@
  * from `peer-joined`); the glare that follows resolves itself.
  */
 import { PeerLink, type SignalData } from './peer-link.ts';
-import { Emitter } from '../emitter.ts';
+import { Emitter } from '../../protocol/index.ts';
 import { summarizeStats, type StatsEntry, type WebRtcStats } from './webrtc-stats.ts';
 
 /** Events of a `WebRtcSession`. */
@@ -124,6 +124,6 @@ export class WebRtcSession extends Emitter<WebRtcSessionEvents> {
     if (this.#closed) return;
     this.#closed = true;
     for (const peerId of [...this.#links.keys()]) this.removePeer(peerId);
-    this.removeAll();
+    this.clear();
   }
 }

@@ -7,8 +7,8 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Relay } from '../../server/relay.ts';
-import { CallPages, roomName, startTestRelay, stats, waitForConnected, waitForPainted, type CallPage, type CallPageOptions } from '../test/call-page.ts';
-import { launchChromium, type LaunchedChromium } from '../test/chromium.ts';
+import { CallPages, roomName, startTestRelay, stats, waitForConnected, waitForPainted, type CallPage, type CallPageOptions } from '../../web-node/call-page.ts';
+import { launchChromium, type LaunchedChromium } from '../../web-node/chromium.ts';
 import type { HarnessApi } from '../harness/latency-harness.ts';
 import { joinLatency, type CaptureMark, type PaintMark } from '../harness/latency-recorder.ts';
 
