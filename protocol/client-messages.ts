@@ -3,6 +3,7 @@
  * `type`, and the checks the relay applies to their fields. docs/protocol.md › client →
  * server lists every message; this file is where their fields are checked.
  */
+import type { AckRequest } from './feedback.ts';
 import { RelayError } from './relay-error.ts';
 
 /** Control types routed to one peer (`to`), delivered as `{type, from, data?}`. */
@@ -48,10 +49,10 @@ export interface TranscodeRequest {
 }
 
 /** Every message a client may send. */
-export type ClientMessage = RoutedRequest | ChatRequest | PingRequest | StatsRequest | RecordRequest | TranscodeRequest;
+export type ClientMessage = RoutedRequest | ChatRequest | PingRequest | StatsRequest | RecordRequest | TranscodeRequest | AckRequest;
 
 /** Every `ClientMessage` type, at run time (docs/protocol.md lists each; a test keeps them in step). */
-export const CLIENT_MESSAGE_TYPES = [...ROUTED_TYPES, 'chat', 'ping', 'stats', 'record', 'transcode'] as const satisfies readonly ClientMessage['type'][];
+export const CLIENT_MESSAGE_TYPES = [...ROUTED_TYPES, 'chat', 'ping', 'stats', 'record', 'transcode', 'ack'] as const satisfies readonly ClientMessage['type'][];
 
 /** The `type`s the relay core answers itself (extensions add others with `handleControl`). */
 export const BUILTIN_TYPES: ReadonlySet<string> = new Set<string>([...ROUTED_TYPES, 'chat', 'ping', 'stats']);

@@ -62,3 +62,12 @@ export {
   type TranscodingMessage,
   type WelcomeMessage,
 } from './server-messages.ts';
+export {
+  ackFramesOf,
+  MAX_ACK_ENTRIES,
+  type AckEntry,
+  type AckRequest,
+  type DeliveryMessage,
+  type ReceiverReport,
+  type UplinkAck,
+} from './feedback.ts';

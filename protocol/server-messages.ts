@@ -6,6 +6,7 @@
 import type { IceServer } from './ice-servers.ts';
 import type { RelayErrorCode } from './relay-error.ts';
 import type { RoutedType } from './client-messages.ts';
+import type { DeliveryMessage } from './feedback.ts';
 
 /** A participant as others see it. */
 export interface PeerSummary {
@@ -140,7 +141,8 @@ export type ServerMessage =
   | StatsReplyMessage
   | ErrorMessage
   | RecordingMessage
-  | TranscodingMessage;
+  | TranscodingMessage
+  | DeliveryMessage;
 
 /** The `type`s of `ServerMessage`. */
 export type ServerMessageType = ServerMessage['type'];
@@ -161,6 +163,7 @@ export const SERVER_MESSAGE_TYPES = [
   'error',
   'recording',
   'transcoding',
+  'delivery',
 ] as const satisfies readonly ServerMessageType[];
 
 /** A message of a type this build does not know (an extension's): only `type` is sure. */
