@@ -26,7 +26,8 @@ import { HEADER_BYTES } from '../codec/index.ts';
 import { benchEnv, describeEnv, DEFAULT_RESULTS_DIR, writeResults, type BenchEnv, benchMode, runIfMain, type BenchMode } from './env.ts';
 import { ProgressLine } from './progress.ts';
 import { markdownTable, fixed, failuresMarkdown } from './table.ts';
-import { median, summarize } from './relay-stats.ts';
+import { summarize } from '../web/stats/percentile.ts';
+import { median } from './relay-stats.ts';
 import {
   ChildLink,
   type ClientSpec,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FrameOutbox } from './frame-outbox.ts';
+import { Codec } from '../../codec/index.ts';
+import { DEFAULT_AUDIO_QUEUE_FRAMES, FrameOutbox, streamKindOf } from './frame-outbox.ts';
 
 /** A socket stand-in whose writes complete only when the test says so (like a receiver that stopped reading). */
 function slowSocket() {
@@ -97,6 +98,80 @@ describe('FrameOutbox', () => {
       const outbox = new FrameOutbox({ send: socket.send, maxInFlight: 2 });
       expect([outbox.push(1, f(1)), outbox.push(1, f(2)), outbox.push(1, f(3))]).toEqual(['sent', 'sent', 'queued']);
       expect(() => new FrameOutbox({ send: socket.send, maxInFlight: 0 })).toThrow(TypeError);
+    });
+  });
+
+  describe('audio: short FIFO', () => {
+    it('queues audio in order up to audioQueueFrames and sends it all, oldest first, without drops', () => {
+      const socket = slowSocket();
+      const outbox = new FrameOutbox({ send: socket.send, audioQueueFrames: 4 });
+      expect(outbox.push(1, f(1), 'audio')).toBe('sent');
+      for (let n = 2; n <= 5; n++) expect(outbox.push(1, f(n), 'audio')).toBe('queued');
+      expect(outbox.pendingCount).toBe(4);
+      expect(outbox.dropsTotal).toBe(0);
+      for (let n = 0; n < 5; n++) socket.flushOne();
+      expect(socket.writes.map((w) => w.bytes[0])).toEqual([1, 2, 3, 4, 5]);
+      expect(outbox.pendingCount).toBe(0);
+    });
+
+    it('on overflow drops the OLDEST waiting audio frame and counts it', () => {
+      const socket = slowSocket();
+      const dropped: number[] = [];
+      const outbox = new FrameOutbox({ send: socket.send, audioQueueFrames: 3, onDrop: (_s, b) => dropped.push(b[0]!) });
+      outbox.push(1, f(1), 'audio'); // in flight
+      for (let n = 2; n <= 6; n++) outbox.push(1, f(n), 'audio'); // 2..4 fill the queue; 5 evicts 2, 6 evicts 3
+      expect(dropped).toEqual([2, 3]);
+      expect(outbox.drops()).toEqual(new Map([[1, 2]]));
+      for (let n = 0; n < 4; n++) socket.flushOne();
+      expect(socket.writes.map((w) => w.bytes[0])).toEqual([1, 4, 5, 6]);
+    });
+
+    it(`defaults to ${DEFAULT_AUDIO_QUEUE_FRAMES} waiting frames and rejects a bad size`, () => {
+      const socket = slowSocket();
+      const outbox = new FrameOutbox({ send: socket.send });
+      outbox.push(1, f(0), 'audio');
+      for (let n = 1; n <= DEFAULT_AUDIO_QUEUE_FRAMES; n++) outbox.push(1, f(n), 'audio');
+      expect(outbox.dropsTotal).toBe(0);
+      outbox.push(1, f(99), 'audio');
+      expect(outbox.dropsTotal).toBe(1);
+      expect(() => new FrameOutbox({ send: socket.send, audioQueueFrames: 0 })).toThrow(TypeError);
+    });
+  });
+
+  describe('stream kinds', () => {
+    it('never lets one kind evict another: video latest-wins leaves audio alone, a full audio queue leaves video alone', () => {
+      const socket = slowSocket();
+      const dropped: string[] = [];
+      const outbox = new FrameOutbox({ send: socket.send, audioQueueFrames: 2, onDrop: (_s, b) => dropped.push(String(b[0])) });
+      outbox.push(1, f(10), 'video');
+      outbox.push(1, f(20), 'audio');
+      outbox.push(1, f(11), 'video'); // waiting video
+      outbox.push(1, f(21), 'audio');
+      outbox.push(1, f(22), 'audio'); // audio queue full (2)
+      outbox.push(1, f(12), 'video'); // replaces 11 (video), audio untouched
+      outbox.push(1, f(23), 'audio'); // evicts 21 (audio), video untouched
+      expect(dropped).toEqual(['11', '21']);
+      expect(outbox.pendingCount).toBe(3); // video 12, audio 22 23
+      expect(outbox.inFlightCount).toBe(2); // video 10, audio 20
+      for (let n = 0; n < 5; n++) socket.flushOne();
+      expect(socket.writes.map((w) => w.bytes[0])).toEqual([10, 20, 12, 22, 23]);
+    });
+
+    it('forget() clears every kind of a source', () => {
+      const socket = slowSocket();
+      const outbox = new FrameOutbox({ send: socket.send });
+      outbox.push(3, f(1), 'video');
+      outbox.push(3, f(2), 'video');
+      outbox.push(3, f(3), 'audio');
+      outbox.push(3, f(4), 'audio');
+      outbox.forget(3);
+      expect(outbox.pendingCount).toBe(0);
+      expect(outbox.dropsTotal).toBe(0);
+    });
+
+    it('maps opus and pcm to audio, every other codec to video', () => {
+      expect([Codec.opus, Codec.pcm].map(streamKindOf)).toEqual(['audio', 'audio']);
+      expect([Codec.jpeg, Codec.bgra, Codec.rgba, Codec.vp8, Codec.h264, 0, 200].map(streamKindOf)).toEqual(Array(7).fill('video'));
     });
   });
 

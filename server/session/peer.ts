@@ -1,10 +1,12 @@
 /**
- * One participant as the relay sees it: its socket, its latest-wins frame outbox and its
- * control-message budgets. The relay decides; the peer only sends.
+ * One participant as the relay sees it: its channel (any transport), its frame outbox
+ * (backpressure per stream) and its control-message budgets. The relay decides; the peer
+ * only sends.
  */
-import WebSocket from 'ws';
-import { Offset } from '../codec/index.ts';
-import { FrameOutbox } from './frame-outbox.ts';
+import { Offset } from '../../codec/index.ts';
+import type { PeerSummary } from '../../protocol/index.ts';
+import type { PeerChannel } from '../channels/peer-channel.ts';
+import { FrameOutbox, streamKindOf } from './frame-outbox.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
 /** A peer as exposed to listeners and extensions (a snapshot, safe to keep). */
@@ -25,8 +27,8 @@ export interface PeerOptions {
   name: string;
   mode: string;
   room: string;
-  socket: WebSocket;
-  /** Frames per source in flight before latest-wins kicks in. */
+  channel: PeerChannel;
+  /** Frames per stream in flight before the stream's queue applies. */
   maxInFlight: number;
   /** Control messages per second, and burst. */
   controlRatePerSecond: number;
@@ -34,27 +36,24 @@ export interface PeerOptions {
   /** Refused control messages tolerated (burst; refilled at one per `errorRefillMs`). */
   maxControlErrors: number;
   errorRefillMs: number;
-  /** Called for each frame handed to the socket. */
+  /** Called for each frame handed to the channel. */
   onFrameSent: (bytes: Uint8Array) => void;
   /** Called for each frame dropped by backpressure. */
   onFrameDropped: (sourceId: number, bytes: Uint8Array) => void;
   /** Called for each control message sent. */
   onControlSent: () => void;
-  /** Unsent bytes in the socket above which `onOverflow` is called (checked on control sends). */
+  /** Unsent bytes in the channel above which `onOverflow` is called (checked on control sends). */
   maxBufferedBytes: number;
-  /** The socket holds more than `maxBufferedBytes`: the relay terminates the peer. */
+  /** The channel holds more than `maxBufferedBytes`: the relay terminates the peer. */
   onOverflow: (peer: Peer) => void;
 }
-
-/** ws send options of every frame (one object, not one per send). */
-const BINARY = { binary: true } as const;
 
 export class Peer {
   readonly id: number;
   readonly name: string;
   readonly mode: string;
   readonly room: string;
-  readonly socket: WebSocket;
+  readonly channel: PeerChannel;
   readonly joinedAt = Date.now();
   #outbox: FrameOutbox;
   #excluded = new Set<number>();
@@ -70,31 +69,33 @@ export class Peer {
     this.name = options.name;
     this.mode = options.mode;
     this.room = options.room;
-    this.socket = options.socket;
+    this.channel = options.channel;
     this.#onControlSent = options.onControlSent;
     this.#maxBufferedBytes = options.maxBufferedBytes;
     this.#onOverflow = options.onOverflow;
     this.#controlLimiter = new RateLimiter(options.controlRatePerSecond, options.controlBurst);
     this.#errorBudget = new RateLimiter(1000 / options.errorRefillMs, options.maxControlErrors);
-    const socket = options.socket;
+    const channel = options.channel;
     const onFrameSent = options.onFrameSent;
     this.#outbox = new FrameOutbox({
       maxInFlight: options.maxInFlight,
       onDrop: options.onFrameDropped,
       send(bytes, done) {
-        if (socket.readyState !== WebSocket.OPEN) return 'failed';
-        // NOTE: the same bytes go to every receiver; ws (no deflate, no mask on the server side)
-        // writes them as they are after its own 2–10 byte frame header.
-        socket.send(bytes, BINARY, done);
-        onFrameSent(bytes);
-        // Node writes to the kernel synchronously when it can: nothing buffered = already flushed.
-        return socket.bufferedAmount === 0 ? 'flushed' : 'in-flight';
+        // NOTE: the same bytes go to every receiver; the channel must not modify them.
+        const result = channel.sendFrame(bytes, done);
+        if (result !== 'failed') onFrameSent(bytes);
+        return result;
       },
     });
   }
 
   info(): PeerInfo {
     return { id: this.id, name: this.name, mode: this.mode, room: this.room };
+  }
+
+  /** The peer as others see it (`welcome.peers`, `peer-joined`). */
+  summary(): PeerSummary {
+    return { id: this.id, name: this.name, mode: this.mode };
   }
 
   /** True once the relay has started to close or remove this peer. */
@@ -110,19 +111,18 @@ export class Peer {
     return true;
   }
 
-  /** Sends a JSON control message (never dropped). False if the socket is not open. */
+  /** Sends a JSON control message (never dropped). False if the channel is not open. */
   sendControl(msg: object): boolean {
-    if (this.socket.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(JSON.stringify(msg));
+    if (!this.channel.sendControl(JSON.stringify(msg))) return false;
     this.#onControlSent();
-    if (this.socket.bufferedAmount > this.#maxBufferedBytes && !this.#leaving) this.#onOverflow(this);
+    if (this.channel.bufferedAmount > this.#maxBufferedBytes && !this.#leaving) this.#onOverflow(this);
     return true;
   }
 
-  /** Sends a frame through latest-wins backpressure keyed by its sourceId. False if not sent nor queued. */
+  /** Sends a frame through the backpressure of its stream (source id × kind of its codec byte). False if not sent nor queued. */
   sendFrame(bytes: Uint8Array, sourceId = readSourceId(bytes)): boolean {
     if (this.#leaving) return false;
-    return this.#outbox.push(sourceId, bytes) !== 'closed';
+    return this.#outbox.push(sourceId, bytes, streamKindOf(bytes[Offset.codec]!)) !== 'closed';
   }
 
   /** Relayed frames of `sourceId` are (not) sent to this peer. */
@@ -135,7 +135,7 @@ export class Peer {
     return this.#excluded.size > 0 && this.#excluded.has(sourceId);
   }
 
-  /** A source left the room: forget its pending frame. */
+  /** A source left the room: forget its pending frames. */
   forgetSource(sourceId: number): void {
     this.#outbox.forget(sourceId);
     this.#excluded.delete(sourceId);
@@ -146,7 +146,7 @@ export class Peer {
     return this.#outbox.drops();
   }
 
-  /** Frames of all sources waiting or in flight towards this peer. */
+  /** Frames of all streams waiting or in flight towards this peer. */
   get queuedFrames(): number {
     return this.#outbox.pendingCount + this.#outbox.inFlightCount;
   }

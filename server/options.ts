@@ -1,0 +1,136 @@
+/**
+ * Options of the relay (`startRelay`), their defaults and their validation: every invalid
+ * value or combination is rejected here with a TypeError, before anything listens.
+ */
+import { DEFAULT_MAX_DIMENSION, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES } from '../codec/index.ts';
+import { IceServerError, parseIceServers, type IceServer } from '../protocol/index.ts';
+import { DEFAULT_MAX_IN_FLIGHT } from './session/frame-outbox.ts';
+import type { ServerFactory } from './http/server-factory.ts';
+import { isLogLevel, type Logger, type LogLevel } from './logger.ts';
+
+export type { IceServer } from '../protocol/index.ts';
+
+export const DEFAULT_PORT = 0;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_MAX_PEERS_PER_ROOM = 8;
+export const DEFAULT_HEARTBEAT_MS = 30_000;
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+export const DEFAULT_CONTROL_RATE_PER_SECOND = 50;
+export const DEFAULT_CONTROL_BURST = 100;
+export const DEFAULT_MAX_CONTROL_ERRORS = 10;
+export const DEFAULT_CONTROL_ERROR_REFILL_MS = 6_000;
+export const DEFAULT_MAX_CONTROL_BYTES = 64 * 1024;
+export const DEFAULT_MAX_CHAT_CHARS = 2000;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 2_000;
+export const DEFAULT_MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
+export const DEFAULT_RELAY_LOG_LEVEL: LogLevel = 'warn';
+
+/** Options of `startRelay`. */
+export interface RelayOptions {
+  /** TCP port; 0 picks a free one (see `Relay.port`). Default 0. */
+  port?: number;
+  /** Interface to listen on. Default '127.0.0.1' (use '0.0.0.0' to accept other machines). */
+  host?: string;
+  /** Directory of the built web app (normally dist/web), served at `/`. Default: none (a placeholder page). */
+  staticDir?: string;
+  /**
+   * Creates the HTTP server the relay listens with, given its request handler (e.g.
+   * `(handler) => https.createServer({ key, cert }, handler)` for TLS). The relay adds its
+   * own `upgrade`, `clientError` and `error` listeners and calls `listen`. Default
+   * `createPlainServer` (node:http).
+   */
+  createServer?: ServerFactory;
+  /** Peers per room; the next joiner is refused with `room-full`. Default 8. */
+  maxPeersPerRoom?: number;
+  /** Largest WebSocket message in bytes (ws `maxPayload`, close 1009) and largest frame. Default `DEFAULT_MAX_FRAME_BYTES` (8 MiB). */
+  maxPayload?: number;
+  /** Largest frame width or height, pixels. Default 4096. */
+  maxDimension?: number;
+  /** Heartbeat period in ms: a peer that has not answered the previous ping is terminated. 0 disables. Default 30000. */
+  heartbeatMs?: number;
+  /** Allowed `Origin` headers (e.g. 'https://example.com'); empty = any. Requests without Origin (non-browsers) are allowed. Default []. */
+  origins?: string[];
+  /** Open connections (all transports); the next one is closed with 1013 `server-full`. Default 1000. */
+  maxConnections?: number;
+  /** ICE servers handed to clients in `welcome` (WebRTC mode), checked with protocol's `parseIceServers`. Default []. */
+  iceServers?: IceServer[];
+  /** Control messages per second per connection (token bucket). Default 50. */
+  controlRatePerSecond?: number;
+  /** Control-message burst per connection. Default 100. */
+  controlBurst?: number;
+  /** Refused control messages tolerated in a burst before closing with 1008 `abuse` (one more allowed every 6 s). Default 10. */
+  maxControlErrors?: number;
+  /** Largest control message, bytes of JSON. Default 65536. */
+  maxControlBytes?: number;
+  /** Longest chat text, characters. Default 2000. */
+  maxChatChars?: number;
+  /** Frames per stream (source × kind) per receiver handed to the channel and not yet flushed before the stream's queue applies. Default 1. */
+  maxInFlight?: number;
+  /** A receiver whose channel holds more unsent bytes than this (control messages are never dropped, so a frozen receiver could pile them up) is terminated. Default 128 MiB. */
+  maxBufferedBytes?: number;
+  /** How long `close()` waits for clients to finish the close handshake before terminating them, ms. Default 2000. */
+  shutdownTimeoutMs?: number;
+  /** Level of the default logger. Default 'warn'. */
+  logLevel?: LogLevel;
+  /** Where logs go. Default: JSON lines on stdout at `logLevel`. */
+  logger?: Logger;
+}
+
+/** Options after defaults and validation. */
+export type ResolvedOptions = Required<Omit<RelayOptions, 'staticDir' | 'logger' | 'logLevel' | 'createServer'>> & {
+  staticDir: string | undefined;
+};
+
+/** Lower-cases an origin and strips trailing slashes, so allowlist entries and headers compare equal. */
+export function normalizeOrigin(origin: string): string {
+  return origin.trim().toLowerCase().replace(/\/+$/, '');
+}
+
+/** Applies defaults and checks every option. Throws TypeError naming the option. */
+export function resolveOptions(o: RelayOptions): ResolvedOptions {
+  const int = (name: string, value: number | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const v = value ?? fallback;
+    if (!Number.isInteger(v) || v < min || v > max) throw new TypeError(`relay option ${name} must be an integer in ${min}..${max} [${name}:${String(v)}]`);
+    return v;
+  };
+  const positive = (name: string, value: number | undefined, fallback: number): number => {
+    const v = value ?? fallback;
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new TypeError(`relay option ${name} must be a positive number [${name}:${String(v)}]`);
+    return v;
+  };
+  if (o.logLevel !== undefined && !isLogLevel(o.logLevel)) throw new TypeError(`relay option logLevel unknown [logLevel:${String(o.logLevel)}]`);
+  if (o.createServer !== undefined && typeof o.createServer !== 'function') throw new TypeError('relay option createServer must be a function');
+  const maxPayload = int('maxPayload', o.maxPayload, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, 2 ** 31 - 1);
+  const maxControlBytes = int('maxControlBytes', o.maxControlBytes, DEFAULT_MAX_CONTROL_BYTES, 64);
+  if (maxControlBytes > maxPayload) throw new TypeError(`relay option maxControlBytes exceeds maxPayload [maxControlBytes:${maxControlBytes}, maxPayload:${maxPayload}]`);
+  return {
+    port: int('port', o.port, DEFAULT_PORT, 0, 65535),
+    host: o.host ?? DEFAULT_HOST,
+    staticDir: o.staticDir,
+    maxPeersPerRoom: int('maxPeersPerRoom', o.maxPeersPerRoom, DEFAULT_MAX_PEERS_PER_ROOM, 1),
+    maxPayload,
+    maxDimension: int('maxDimension', o.maxDimension, DEFAULT_MAX_DIMENSION, 1, 65535),
+    heartbeatMs: int('heartbeatMs', o.heartbeatMs, DEFAULT_HEARTBEAT_MS, 0),
+    origins: (o.origins ?? []).map(normalizeOrigin).filter((s) => s.length > 0),
+    maxConnections: int('maxConnections', o.maxConnections, DEFAULT_MAX_CONNECTIONS, 1),
+    iceServers: iceServersOption(o.iceServers),
+    controlRatePerSecond: positive('controlRatePerSecond', o.controlRatePerSecond, DEFAULT_CONTROL_RATE_PER_SECOND),
+    controlBurst: int('controlBurst', o.controlBurst, DEFAULT_CONTROL_BURST, 1),
+    maxControlErrors: int('maxControlErrors', o.maxControlErrors, DEFAULT_MAX_CONTROL_ERRORS, 1),
+    maxControlBytes,
+    maxChatChars: int('maxChatChars', o.maxChatChars, DEFAULT_MAX_CHAT_CHARS, 1),
+    maxInFlight: int('maxInFlight', o.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 1),
+    maxBufferedBytes: int('maxBufferedBytes', o.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES, 1),
+    shutdownTimeoutMs: int('shutdownTimeoutMs', o.shutdownTimeoutMs, DEFAULT_SHUTDOWN_TIMEOUT_MS, 0),
+  };
+}
+
+/** The ICE servers through the one validator (protocol's), its error rethrown as the options' TypeError. */
+function iceServersOption(value: unknown): IceServer[] {
+  try {
+    return parseIceServers(value);
+  } catch (error) {
+    if (error instanceof IceServerError) throw new TypeError(`relay option iceServers: ${error.message}`, { cause: error });
+    throw error;
+  }
+}

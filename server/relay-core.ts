@@ -1,0 +1,306 @@
+/**
+ * The relay core, transport-free (no `ws`, no HTTP): connections come in as `PeerChannel`s
+ * through `admit`, become peers of rooms, and their frames are validated (codec/), stamped
+ * with the sender's id and the relay time IN PLACE, and forwarded as the SAME bytes to the
+ * other peers of the room through each receiver's outbox. Text messages go to the control
+ * dispatcher. The facade (relay.ts) wires it to HTTP and WebSocket.
+ */
+import { decodeFrame, FrameError, Offset, setRelayTime, setSourceId, type Frame } from '../codec/index.ts';
+import { CloseCode, type Emitter, type QueryLike, type RelayError, type WelcomeMessage } from '../protocol/index.ts';
+import type { ConnectionInfo, PeerChannel } from './channels/peer-channel.ts';
+import { relayNow } from './clock.ts';
+import { registerBuiltins } from './control/builtins.ts';
+import { ControlDispatcher, type ControlHandler } from './control/dispatcher.ts';
+import type { Logger } from './logger.ts';
+import { DEFAULT_CONTROL_ERROR_REFILL_MS, type ResolvedOptions } from './options.ts';
+import type { RelayMetrics } from './relay-metrics.ts';
+import { Room } from './rooms/room.ts';
+import { admit } from './session/admission.ts';
+import { Peer, type PeerInfo } from './session/peer.ts';
+
+/** The `frame` event: a validated, stamped frame. `frame.bytes` is the exact buffer forwarded — do not mutate it. */
+export interface FrameEvent {
+  room: string;
+  peerId: number;
+  frame: Frame;
+}
+
+/** Events of `Relay`. */
+export type RelayEvents = {
+  frame: [FrameEvent];
+  'peer-joined': [{ peer: PeerInfo }];
+  'peer-left': [{ peer: PeerInfo }];
+};
+
+/** Options of `RelayCore`. */
+export interface RelayCoreOptions {
+  options: ResolvedOptions;
+  log: Logger;
+  metrics: RelayMetrics;
+  events: Emitter<RelayEvents>;
+}
+
+const ignore = (): void => undefined;
+
+export class RelayCore {
+  #options: ResolvedOptions;
+  #log: Logger;
+  #metrics: RelayMetrics;
+  #events: Emitter<RelayEvents>;
+  #control: ControlDispatcher;
+  #rooms = new Map<string, Room<Peer>>();
+  #peers = new Map<number, Peer>();
+  /** Open channels (peers, and ones being refused), with their peer once joined. */
+  #channels = new Map<PeerChannel, Peer | undefined>();
+  #nextPeerId = 1;
+  #closing = false;
+  /** Called when the last open channel closes (during shutdown). */
+  #onDrained: (() => void) | undefined;
+
+  constructor({ options, log, metrics, events }: RelayCoreOptions) {
+    this.#options = options;
+    this.#log = log;
+    this.#metrics = metrics;
+    this.#events = events;
+    this.#control = new ControlDispatcher({
+      maxControlBytes: options.maxControlBytes,
+      controlRatePerSecond: options.controlRatePerSecond,
+      maxControlErrors: options.maxControlErrors,
+      roomOf: (peer) => this.#rooms.get(peer.room),
+      closePeer: (peer, code, reason) => this.#closePeer(peer, code, reason),
+      metrics,
+      log,
+    });
+    registerBuiltins(this.#control, { maxChatChars: options.maxChatChars });
+  }
+
+  /** True once `close` was called. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** Open channels (peers, plus ones being refused). */
+  get connections(): number {
+    return this.#channels.size;
+  }
+
+  get rooms(): ReadonlyMap<string, Room<Peer>> {
+    return this.#rooms;
+  }
+
+  get peers(): ReadonlyMap<number, Peer> {
+    return this.#peers;
+  }
+
+  /** Adds an extension's control type (see `ControlDispatcher.handle`). */
+  handleControl(type: string, handler: ControlHandler): void {
+    this.#control.handle(type, handler);
+  }
+
+  /**
+   * Takes a new connection from a transport: refuses it (an `error` message, then a close
+   * with the error code as reason) or joins it to the room its `query` names and sends
+   * `welcome`. The channel is the core's from now on: it closes it.
+   */
+  admit(channel: PeerChannel, query: QueryLike, info: ConnectionInfo = {}): void {
+    this.#channels.set(channel, undefined);
+    const onClose = (code: number, reason: string): void => this.#onClose(channel, code, reason);
+    const admission = admit(
+      { closing: this.#closing, connections: this.#channels.size, maxConnections: this.#options.maxConnections, room: (name) => this.#rooms.get(name) },
+      query,
+    );
+    if (!admission.ok) {
+      channel.receive({ onFrame: ignore, onControl: ignore, onClose });
+      if (this.#channels.has(channel)) this.#refuse(channel, admission.error, admission.closeCode);
+      return;
+    }
+    const { params } = admission;
+    let room = admission.room;
+    if (room === undefined) {
+      room = new Room<Peer>(params.room, this.#options.maxPeersPerRoom, params.secret);
+      this.#rooms.set(params.room, room);
+    }
+    const peer = this.#createPeer(channel, params.room, params.name, params.mode);
+    const others = [...room.peers()];
+    room.add(peer);
+    this.#peers.set(peer.id, peer);
+    this.#channels.set(channel, peer);
+    // NOTE: one receiver (three closures) per connection, none per message: the frame path is hot.
+    channel.receive({
+      onFrame: (bytes) => {
+        if (peer.leaving) return;
+        try {
+          this.#onFrame(peer, bytes);
+        } catch (error) {
+          this.#failed(peer, error);
+        }
+      },
+      onControl: (utf8) => {
+        if (peer.leaving) return;
+        try {
+          this.#control.receive(peer, utf8);
+        } catch (error) {
+          this.#failed(peer, error);
+        }
+      },
+      onClose,
+    });
+    if (!this.#channels.has(channel)) return; // closed before it joined: already left
+    const o = this.#options;
+    const welcome: WelcomeMessage = {
+      type: 'welcome',
+      peerId: peer.id,
+      room: room.name,
+      name: peer.name,
+      mode: peer.mode,
+      peers: others.map((p) => p.summary()),
+      serverTime: relayNow(),
+      iceServers: o.iceServers,
+      limits: {
+        maxPayload: o.maxPayload,
+        maxPeersPerRoom: o.maxPeersPerRoom,
+        maxControlBytes: o.maxControlBytes,
+        maxChatChars: o.maxChatChars,
+        controlRatePerSecond: o.controlRatePerSecond,
+      },
+    };
+    peer.sendControl(welcome);
+    for (const other of others) other.sendControl({ type: 'peer-joined', peer: peer.summary() });
+    this.#log.info('peer joined', { peerId: peer.id, room: room.name, name: peer.name, mode: peer.mode, address: info.remoteAddress });
+    this.#events.emit('peer-joined', { peer: peer.info() });
+  }
+
+  /**
+   * Shutdown: refuses new connections, closes every channel with 1001, waits up to
+   * `shutdownTimeoutMs` for them to close, then terminates the rest. Safe to call twice.
+   */
+  async close(): Promise<void> {
+    this.#closing = true;
+    for (const [channel, peer] of this.#channels) {
+      peer?.markLeaving();
+      channel.close(CloseCode.goingAway, 'shutting-down');
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.#options.shutdownTimeoutMs)));
+    if ((await Promise.race([this.#drained(), timeout])) === 'timeout') {
+      for (const channel of this.#channels.keys()) channel.terminate();
+      await this.#drained();
+    }
+    clearTimeout(timer);
+  }
+
+  /** Frames dropped towards each connected receiver, per source (for metrics). */
+  *peerDrops(): Iterable<{ room: string; receiver: number; source: number; drops: number }> {
+    for (const peer of this.#peers.values()) {
+      for (const [source, drops] of peer.drops()) yield { room: peer.room, receiver: peer.id, source, drops };
+    }
+  }
+
+  #drained(): Promise<void> {
+    if (this.#channels.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.#onDrained = resolve));
+  }
+
+  #createPeer(channel: PeerChannel, room: string, name: string, mode: string): Peer {
+    const id = this.#nextPeerId;
+    this.#nextPeerId = this.#nextPeerId >= 0xffffffff ? 1 : this.#nextPeerId + 1;
+    const o = this.#options;
+    const metrics = this.#metrics;
+    return new Peer({
+      id,
+      name,
+      mode,
+      room,
+      channel,
+      maxInFlight: o.maxInFlight,
+      controlRatePerSecond: o.controlRatePerSecond,
+      controlBurst: o.controlBurst,
+      maxControlErrors: o.maxControlErrors,
+      errorRefillMs: DEFAULT_CONTROL_ERROR_REFILL_MS,
+      onFrameSent: (bytes) => metrics.frameOut(bytes[Offset.codec] ?? 0, bytes.byteLength),
+      onFrameDropped: (_source, bytes) => metrics.drop(bytes[Offset.codec] ?? 0),
+      onControlSent: () => metrics.controlOut(),
+      maxBufferedBytes: o.maxBufferedBytes,
+      onOverflow: (peer) => {
+        metrics.refused('slow-consumer');
+        this.#log.warn('slow consumer: terminating peer', { peerId: peer.id, room: peer.room, bufferedAmount: peer.channel.bufferedAmount });
+        this.#leave(peer);
+        peer.channel.terminate();
+      },
+    });
+  }
+
+  /** A message handler threw: a bug, not the peer's fault. It closes that peer, never the relay. */
+  #failed(peer: Peer, error: unknown): void {
+    this.#log.error('message handling failed: closing peer', { peerId: peer.id, room: peer.room, error });
+    this.#closePeer(peer, CloseCode.internalError, 'internal-error');
+  }
+
+  #onClose(channel: PeerChannel, code: number, reason: string): void {
+    const peer = this.#channels.get(channel);
+    this.#channels.delete(channel);
+    if (peer !== undefined) {
+      this.#log.info('peer closed', { peerId: peer.id, room: peer.room, code, reason });
+      this.#leave(peer);
+    }
+    if (this.#channels.size === 0) this.#onDrained?.();
+  }
+
+  /** Refuses a fresh connection: its `error` message (with `limit`), then a close with the error code as reason. */
+  #refuse(channel: PeerChannel, error: RelayError, closeCode: number): void {
+    this.#metrics.refused(error.code);
+    this.#log.info('connection refused', { code: error.code, message: error.message });
+    channel.sendControl(JSON.stringify(error.toMessage()));
+    channel.close(closeCode, error.code);
+  }
+
+  /** Closes a joined peer's connection (it leaves the room at once). */
+  #closePeer(peer: Peer, closeCode: number, reason: string): void {
+    this.#leave(peer);
+    peer.channel.close(closeCode, reason);
+  }
+
+  /** Removes a peer from its room and tells the others; safe to call twice. */
+  #leave(peer: Peer): void {
+    peer.markLeaving();
+    const room = this.#rooms.get(peer.room);
+    if (this.#peers.get(peer.id) === peer) this.#peers.delete(peer.id);
+    if (room === undefined || !room.remove(peer)) return;
+    if (room.size === 0) this.#rooms.delete(room.name);
+    for (const other of room.peers()) {
+      other.forgetSource(peer.id);
+      other.sendControl({ type: 'peer-left', peerId: peer.id });
+    }
+    this.#events.emit('peer-left', { peer: peer.info() });
+  }
+
+  #onFrame(peer: Peer, buf: Uint8Array): void {
+    let frame: Frame;
+    try {
+      frame = decodeFrame(buf, { maxFrameBytes: this.#options.maxPayload, maxDimension: this.#options.maxDimension });
+    } catch (error) {
+      if (!(error instanceof FrameError)) throw error;
+      this.#metrics.frameError(error.code);
+      this.#log.info('invalid frame: closing sender', { peerId: peer.id, room: peer.room, code: error.code, message: error.message });
+      this.#closePeer(peer, CloseCode.invalidData, error.code);
+      return;
+    }
+    const relayTime = relayNow();
+    setSourceId(buf, peer.id);
+    setRelayTime(buf, relayTime);
+    this.#metrics.frameIn(frame.codec, buf.byteLength);
+    const room = this.#rooms.get(peer.room);
+    if (room !== undefined) {
+      for (const other of room.peers()) {
+        if (other === peer || other.excludes(peer.id)) continue;
+        other.sendFrame(buf, peer.id);
+      }
+    }
+    if (this.#events.has('frame')) {
+      // The decoded fields predate the stamps written into `buf` above: bring them in step.
+      frame.sourceId = peer.id;
+      frame.relayTime = relayTime;
+      this.#events.emit('frame', { room: peer.room, peerId: peer.id, frame });
+    }
+  }
+}
