@@ -55,7 +55,7 @@ export type ClientMessage = RoutedRequest | ChatRequest | PingRequest | StatsReq
 export const CLIENT_MESSAGE_TYPES = [...ROUTED_TYPES, 'chat', 'ping', 'stats', 'record', 'transcode', 'ack'] as const satisfies readonly ClientMessage['type'][];
 
 /** The `type`s the relay core answers itself (extensions add others with `handleControl`). */
-export const BUILTIN_TYPES: ReadonlySet<string> = new Set<string>([...ROUTED_TYPES, 'chat', 'ping', 'stats']);
+export const BUILTIN_TYPES: ReadonlySet<string> = new Set<string>([...ROUTED_TYPES, 'chat', 'ping', 'stats', 'ack']);
 
 /** A parsed control message before its fields are checked: a JSON object with a string `type`. */
 export type RawControl = Record<string, unknown> & { type: string };

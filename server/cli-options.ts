@@ -12,6 +12,7 @@ import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
 import {
   DEFAULT_CONTROL_BURST,
   DEFAULT_CONTROL_RATE_PER_SECOND,
+  DEFAULT_FEEDBACK_TARGET_DELAY_MS,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_MAX_CHAT_CHARS,
   DEFAULT_MAX_CONNECTIONS,
@@ -102,6 +103,11 @@ const SPECS: Spec[] = [
   {
     flag: 'control-burst', env: 'FRAMEWIRE_CONTROL_BURST', arg: 'N', default: String(DEFAULT_CONTROL_BURST), help: 'control-message burst per connection',
     apply: (c, v, from) => (c.relay.controlBurst = int(v, from, 1)),
+  },
+  {
+    flag: 'feedback-target-ms', env: 'FRAMEWIRE_FEEDBACK_TARGET_MS', arg: 'MS', default: String(DEFAULT_FEEDBACK_TARGET_DELAY_MS),
+    help: 'queue delay the ack window of an acking receiver aims at',
+    apply: (c, v, from) => (c.relay.feedbackTargetDelayMs = num(v, from)),
   },
   {
     flag: 'max-chat-chars', env: 'FRAMEWIRE_MAX_CHAT_CHARS', arg: 'N', default: String(DEFAULT_MAX_CHAT_CHARS), help: 'longest chat message',

@@ -4,6 +4,8 @@
  */
 import { DEFAULT_MAX_DIMENSION, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES } from '../codec/index.ts';
 import { IceServerError, parseIceServers, type IceServer } from '../protocol/index.ts';
+import { DEFAULT_FEEDBACK_EXPIRE_MS, DEFAULT_FEEDBACK_TARGET_DELAY_MS } from './session/ack-window.ts';
+import { DEFAULT_FEEDBACK_INTERVAL_MS } from './session/delivery-reporter.ts';
 import { DEFAULT_MAX_IN_FLIGHT } from './session/frame-outbox.ts';
 import type { ServerFactory } from './http/server-factory.ts';
 import { isLogLevel, type Logger, type LogLevel } from './logger.ts';
@@ -24,6 +26,7 @@ export const DEFAULT_MAX_CHAT_CHARS = 2000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 2_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
 export const DEFAULT_RELAY_LOG_LEVEL: LogLevel = 'warn';
+export { DEFAULT_FEEDBACK_EXPIRE_MS, DEFAULT_FEEDBACK_INTERVAL_MS, DEFAULT_FEEDBACK_TARGET_DELAY_MS };
 
 /** Options of `startRelay`. */
 export interface RelayOptions {
@@ -68,6 +71,15 @@ export interface RelayOptions {
   maxInFlight?: number;
   /** A receiver whose channel holds more unsent bytes than this (control messages are never dropped, so a frozen receiver could pile them up) is terminated. Default 128 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * Ack mode (a receiver that sends `ack`): the queue delay its window aims at, ms — the
+   * window is goodput × (base round trip + this), at least one frame. Default 100.
+   */
+  feedbackTargetDelayMs?: number;
+  /** Ack mode: a frame unacknowledged this long is released as lost, ms; above `feedbackTargetDelayMs`. Default 1500. */
+  feedbackExpireMs?: number;
+  /** Period of the relay's feedback tick (`delivery` messages to senders, expiry), ms. Default 50. */
+  feedbackIntervalMs?: number;
   /** How long `close()` waits for clients to finish the close handshake before terminating them, ms. Default 2000. */
   shutdownTimeoutMs?: number;
   /** Level of the default logger. Default 'warn'. */
@@ -102,6 +114,11 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
   if (o.createServer !== undefined && typeof o.createServer !== 'function') throw new TypeError('relay option createServer must be a function');
   const maxPayload = int('maxPayload', o.maxPayload, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, 2 ** 31 - 1);
   const maxControlBytes = int('maxControlBytes', o.maxControlBytes, DEFAULT_MAX_CONTROL_BYTES, 64);
+  const feedbackTargetDelayMs = positive('feedbackTargetDelayMs', o.feedbackTargetDelayMs, DEFAULT_FEEDBACK_TARGET_DELAY_MS);
+  const feedbackExpireMs = positive('feedbackExpireMs', o.feedbackExpireMs, DEFAULT_FEEDBACK_EXPIRE_MS);
+  if (feedbackExpireMs <= feedbackTargetDelayMs) {
+    throw new TypeError(`relay option feedbackExpireMs must exceed feedbackTargetDelayMs [feedbackExpireMs:${feedbackExpireMs}, feedbackTargetDelayMs:${feedbackTargetDelayMs}]`);
+  }
   if (maxControlBytes > maxPayload) throw new TypeError(`relay option maxControlBytes exceeds maxPayload [maxControlBytes:${maxControlBytes}, maxPayload:${maxPayload}]`);
   return {
     port: int('port', o.port, DEFAULT_PORT, 0, 65535),
@@ -121,6 +138,9 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
     maxChatChars: int('maxChatChars', o.maxChatChars, DEFAULT_MAX_CHAT_CHARS, 1),
     maxInFlight: int('maxInFlight', o.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 1),
     maxBufferedBytes: int('maxBufferedBytes', o.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES, 1),
+    feedbackTargetDelayMs,
+    feedbackExpireMs,
+    feedbackIntervalMs: positive('feedbackIntervalMs', o.feedbackIntervalMs, DEFAULT_FEEDBACK_INTERVAL_MS),
     shutdownTimeoutMs: int('shutdownTimeoutMs', o.shutdownTimeoutMs, DEFAULT_SHUTDOWN_TIMEOUT_MS, 0),
   };
 }

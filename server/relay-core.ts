@@ -3,7 +3,9 @@
  * through `admit`, become peers of rooms, and their frames are validated (codec/), stamped
  * with the sender's id and the relay time IN PLACE, and forwarded as the SAME bytes to the
  * other peers of the room through each receiver's outbox. Text messages go to the control
- * dispatcher. The facade (relay.ts) wires it to HTTP and WebSocket.
+ * dispatcher. Peers that send `ack` are feedback-aware: their outbox runs in ack mode and
+ * the delivery reporter (one timer) acknowledges their frames. The facade (relay.ts) wires
+ * it to HTTP and WebSocket.
  */
 import { decodeFrame, FrameError, Offset, setRelayTime, setSourceId, type Frame } from '../codec/index.ts';
 import { CloseCode, type Emitter, type QueryLike, type RelayError, type WelcomeMessage } from '../protocol/index.ts';
@@ -16,6 +18,7 @@ import { DEFAULT_CONTROL_ERROR_REFILL_MS, type ResolvedOptions } from './options
 import type { RelayMetrics } from './relay-metrics.ts';
 import { Room } from './rooms/room.ts';
 import { admit } from './session/admission.ts';
+import { DeliveryReporter } from './session/delivery-reporter.ts';
 import { Peer, type PeerInfo } from './session/peer.ts';
 
 /** The `frame` event: a validated, stamped frame. `frame.bytes` is the exact buffer forwarded — do not mutate it. */
@@ -48,6 +51,7 @@ export class RelayCore {
   #metrics: RelayMetrics;
   #events: Emitter<RelayEvents>;
   #control: ControlDispatcher;
+  #reporter: DeliveryReporter;
   #rooms = new Map<string, Room<Peer>>();
   #peers = new Map<number, Peer>();
   /** Open channels (peers, and ones being refused), with their peer once joined. */
@@ -72,6 +76,11 @@ export class RelayCore {
       log,
     });
     registerBuiltins(this.#control, { maxChatChars: options.maxChatChars });
+    this.#reporter = new DeliveryReporter({
+      intervalMs: options.feedbackIntervalMs,
+      roomOf: (peer) => this.#rooms.get(peer.room),
+      onUplinkAcked: (room, frames) => metrics.room(room).uplinkAcked(frames),
+    });
   }
 
   /** True once `close` was called. */
@@ -176,6 +185,7 @@ export class RelayCore {
    */
   async close(): Promise<void> {
     this.#closing = true;
+    this.#reporter.close();
     for (const [channel, peer] of this.#channels) {
       peer?.markLeaving();
       channel.close(CloseCode.goingAway, 'shutting-down');
@@ -206,6 +216,7 @@ export class RelayCore {
     this.#nextPeerId = this.#nextPeerId >= 0xffffffff ? 1 : this.#nextPeerId + 1;
     const o = this.#options;
     const metrics = this.#metrics;
+    const roomMetrics = metrics.room(room);
     return new Peer({
       id,
       name,
@@ -227,6 +238,13 @@ export class RelayCore {
         this.#leave(peer);
         peer.channel.terminate();
       },
+      feedbackTargetDelayMs: o.feedbackTargetDelayMs,
+      feedbackExpireMs: o.feedbackExpireMs,
+      onFeedback: (peer) => {
+        if (!peer.leaving) this.#reporter.add(peer);
+      },
+      onDelivered: roomMetrics.delivered,
+      onLost: roomMetrics.lost,
     });
   }
 
@@ -263,10 +281,14 @@ export class RelayCore {
   /** Removes a peer from its room and tells the others; safe to call twice. */
   #leave(peer: Peer): void {
     peer.markLeaving();
+    this.#reporter.remove(peer);
     const room = this.#rooms.get(peer.room);
     if (this.#peers.get(peer.id) === peer) this.#peers.delete(peer.id);
     if (room === undefined || !room.remove(peer)) return;
-    if (room.size === 0) this.#rooms.delete(room.name);
+    if (room.size === 0) {
+      this.#rooms.delete(room.name);
+      this.#metrics.forgetRoom(room.name);
+    }
     for (const other of room.peers()) {
       other.forgetSource(peer.id);
       other.sendControl({ type: 'peer-left', peerId: peer.id });
@@ -289,6 +311,7 @@ export class RelayCore {
     setSourceId(buf, peer.id);
     setRelayTime(buf, relayTime);
     this.#metrics.frameIn(frame.codec, buf.byteLength);
+    if (peer.feedback) peer.recordUplink(frame.seq, relayTime);
     const room = this.#rooms.get(peer.room);
     if (room !== undefined) {
       for (const other of room.peers()) {

@@ -7,8 +7,13 @@
  * handed to prom-client only at scrape time (its `collect` hook): a frame costs a few
  * increments, not a label lookup per metric (prom-client hashes and validates the labels of
  * every `inc`, bound children included).
+ *
+ * Delivery feedback (ack mode) is measured per room only — labels stay bounded by the rooms
+ * that exist (a room's series are removed when it empties): the delivery delay histogram
+ * (relay send → receiver receive, from acks), frames lost in flight, and uplink frames
+ * acknowledged to their senders. Each room's children are looked up once and kept.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { codecName } from '../codec/index.ts';
 
 /** Live state read at scrape time. */
@@ -38,6 +43,19 @@ export interface RelayStats {
   drops: number;
 }
 
+/** Buckets of `framewire_delivery_delay_seconds`. */
+export const DELIVERY_DELAY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5];
+
+/** The per-room feedback series of one room. */
+export interface RoomDeliveryMetrics {
+  /** An acked frame's delivery delay, ms. */
+  delivered(delayMs: number): void;
+  /** A frame in flight released unacked. */
+  lost(): void;
+  /** `frames` uplink frames acknowledged to a sender in `delivery`. */
+  uplinkAcked(frames: number): void;
+}
+
 /** Codec ids are one byte: per-codec counters are arrays indexed by it. */
 const CODEC_IDS = 256;
 
@@ -61,6 +79,10 @@ export class RelayMetrics {
   #controlOut: Counter;
   #refused: Counter<'code'>;
   #frameErrors: Counter<'code'>;
+  #deliveryDelay: Histogram<'room'>;
+  #deliveryLost: Counter<'room'>;
+  #uplinkAcked: Counter<'room'>;
+  #rooms = new Map<string, RoomDeliveryMetrics>();
 
   constructor(source: RelayGaugeSource) {
     this.#source = source;
@@ -127,6 +149,15 @@ export class RelayMetrics {
     this.#controlOut = counter('framewire_control_out_total', 'Control messages sent.', []);
     this.#refused = counter('framewire_refused_total', 'Connections refused or closed by the relay, by error code.', ['code']);
     this.#frameErrors = counter('framewire_frame_errors_total', 'Invalid frames (the sender was disconnected), by FrameError code.', ['code']);
+    this.#deliveryDelay = new Histogram({
+      name: 'framewire_delivery_delay_seconds',
+      help: 'Ack mode: relay send to receiver receive of acknowledged frames (the receiver\'s receivedAt), per room.',
+      labelNames: ['room'],
+      buckets: DELIVERY_DELAY_BUCKETS,
+      registers,
+    });
+    this.#deliveryLost = counter('framewire_delivery_lost_frames_total', 'Ack mode: frames released unacknowledged (expired or skipped by the receiver), per room.', ['room']);
+    this.#uplinkAcked = counter('framewire_uplink_acked_frames_total', 'Frames acknowledged to their feedback-aware senders in delivery messages, per room.', ['room']);
   }
 
   get stats(): RelayStats {
@@ -161,6 +192,33 @@ export class RelayMetrics {
   drop(codec: number): void {
     this.#drops++;
     this.#dropsBy[codec]++;
+  }
+
+  /** The delivery series of `room` (created on first use, kept until `forgetRoom`). */
+  room(room: string): RoomDeliveryMetrics {
+    let m = this.#rooms.get(room);
+    if (m === undefined) {
+      const labels = { room };
+      let delay: ReturnType<Histogram<'room'>['labels']> | undefined;
+      let lost: ReturnType<Counter<'room'>['labels']> | undefined;
+      let uplink: ReturnType<Counter<'room'>['labels']> | undefined;
+      m = {
+        delivered: (delayMs) => (delay ??= this.#deliveryDelay.labels(labels)).observe(delayMs / 1000),
+        lost: () => (lost ??= this.#deliveryLost.labels(labels)).inc(),
+        uplinkAcked: (frames) => (uplink ??= this.#uplinkAcked.labels(labels)).inc(frames),
+      };
+      this.#rooms.set(room, m);
+    }
+    return m;
+  }
+
+  /** A room emptied: its delivery series go. */
+  forgetRoom(room: string): void {
+    if (!this.#rooms.delete(room)) return;
+    const labels = { room };
+    this.#deliveryDelay.remove(labels);
+    this.#deliveryLost.remove(labels);
+    this.#uplinkAcked.remove(labels);
   }
 
   controlIn(type: string): void {

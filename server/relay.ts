@@ -16,12 +16,16 @@ import { createLogger, type Logger } from './logger.ts';
 import { DEFAULT_RELAY_LOG_LEVEL, resolveOptions, type RelayOptions, type ResolvedOptions } from './options.ts';
 import { RelayCore, type FrameEvent, type RelayEvents } from './relay-core.ts';
 import { RelayMetrics, type RelayStats } from './relay-metrics.ts';
+import type { PathFigures } from './session/ack-window.ts';
 import { readSourceId, type PeerInfo } from './session/peer.ts';
 
 export {
   DEFAULT_CONTROL_BURST,
   DEFAULT_CONTROL_ERROR_REFILL_MS,
   DEFAULT_CONTROL_RATE_PER_SECOND,
+  DEFAULT_FEEDBACK_EXPIRE_MS,
+  DEFAULT_FEEDBACK_INTERVAL_MS,
+  DEFAULT_FEEDBACK_TARGET_DELAY_MS,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HOST,
   DEFAULT_MAX_BUFFERED_BYTES,
@@ -43,6 +47,7 @@ export type { RouteHandler } from './http/routes.ts';
 export type { RelayServer, RequestHandler, ServerFactory } from './http/server-factory.ts';
 export type { FrameEvent, RelayEvents } from './relay-core.ts';
 export type { PeerInfo } from './session/peer.ts';
+export type { PathFigures } from './session/ack-window.ts';
 export type { RelayStats } from './relay-metrics.ts';
 export { CloseCode, RelayError, WS_PATH, type RelayErrorCode } from '../protocol/index.ts';
 export { relayNow } from './clock.ts';
@@ -226,6 +231,15 @@ export class Relay {
   /** Frames towards `peerId` handed to its channel and not yet flushed, plus waiting ones (all streams); 0 if no such peer. */
   queuedFrames(peerId: number): number {
     return this.#core.peers.get(peerId)?.queuedFrames ?? 0;
+  }
+
+  /**
+   * The path towards `peerId` as its ack window sees it (goodput, queue delay, window and
+   * bytes in flight; `ackMode: false` and zeros while it has not sent an `ack`); undefined if
+   * there is no such peer.
+   */
+  path(peerId: number): PathFigures | undefined {
+    return this.#core.peers.get(peerId)?.path();
   }
 
   /** Graceful shutdown: close 1001 to everyone, wait (up to `shutdownTimeoutMs`), stop the server. Safe to call twice. */

@@ -2,9 +2,11 @@
  * The control types the relay answers itself, registered in the same table as extensions'
  * (dispatcher.ts): the routed ones (signal, invite, accept, decline, hangup) go to one peer
  * of the room as `{type, from, data?}`; chat goes to the whole room; ping and stats are
- * answered to the sender. docs/protocol.md › client → server.
+ * answered to the sender; `ack` feeds the sender's ack window (session/ack-window.ts).
+ * docs/protocol.md › client → server.
  */
 import {
+  ackFramesOf,
   chatTextOf,
   pingTimeOf,
   RelayError,
@@ -37,6 +39,9 @@ export function registerBuiltins(dispatcher: ControlDispatcher, options: { maxCh
   dispatcher.builtin('ping', (peer, _room, msg) => {
     const out: PongMessage = { type: 'pong', t: pingTimeOf(msg), serverTime: relayNow() };
     peer.sendControl(out);
+  });
+  dispatcher.builtin('ack', (peer, _room, msg) => {
+    peer.ack(ackFramesOf(msg));
   });
   dispatcher.builtin('stats', (peer) => {
     const out: StatsReplyMessage = { type: 'stats', drops: Object.fromEntries(peer.drops()) };

@@ -1,6 +1,6 @@
 /**
- * Control messages from peers: size and rate checks, parsing, then ONE dispatch table by
- * `type`. The built-in types (builtins.ts) and the types extensions add with
+ * Control messages from peers: size check, parsing, rate check (`ack` has its own bucket),
+ * then ONE dispatch table by `type`. The built-in types (builtins.ts) and the types extensions add with
  * `Relay.handleControl` are entries of the same table. A `RelayError` thrown by an entry
  * is answered as an `error` message; a peer refused too often is closed with 1008 `abuse`.
  */
@@ -8,7 +8,7 @@ import { CloseCode, parseControl, RelayError, type RawControl } from '../../prot
 import type { Logger } from '../logger.ts';
 import type { RelayMetrics } from '../relay-metrics.ts';
 import type { Room } from '../rooms/room.ts';
-import type { Peer, PeerInfo } from '../session/peer.ts';
+import { ACK_RATE_PER_SECOND, type Peer, type PeerInfo } from '../session/peer.ts';
 
 /** Handler of an extra control type; throwing makes the relay answer `handler-failed`. */
 export type ControlHandler = (peer: PeerInfo, msg: Record<string, unknown>) => void;
@@ -69,9 +69,12 @@ export class ControlDispatcher {
   receive(peer: Peer, utf8: Uint8Array): void {
     const o = this.#options;
     if (utf8.byteLength > o.maxControlBytes) return this.#refuse(peer, RelayError.tooLarge(utf8.byteLength, o.maxControlBytes));
-    if (!peer.takeControlToken()) return this.#refuse(peer, RelayError.rateLimited(o.controlRatePerSecond));
     try {
       const msg = parseControl(decoder.decode(utf8));
+      // NOTE: `ack` (~20/s per receiver) has its own bucket, so feedback never eats the budget of chat and signaling.
+      if (msg.type === 'ack' ? !peer.takeAckToken() : !peer.takeControlToken()) {
+        return this.#refuse(peer, RelayError.rateLimited(msg.type === 'ack' ? ACK_RATE_PER_SECOND : o.controlRatePerSecond));
+      }
       const entry = this.#entries.get(msg.type);
       o.metrics.controlIn(entry !== undefined ? msg.type : 'other');
       const room = o.roomOf(peer);

@@ -12,12 +12,21 @@
  * Streams are independent: a frame of one kind never evicts a frame of another, and other
  * receivers never wait for this one (the same bytes go to each receiver independently).
  *
+ * Two ways to decide when a frame has left (docs/architecture.md › Backpressure):
+ * - flush-based (every receiver until it acks): per stream, at most `maxInFlight` frames
+ *   handed to the channel and not yet flushed (the channel's write callback);
+ * - ack mode (`enableAcks`, once the receiver has sent an `ack`): a frame is in flight until
+ *   the receiver acknowledges it, and ONE `AckWindow` bounds the bytes in flight across all
+ *   streams. Frames beyond it wait in the same per-stream queues; when the window opens,
+ *   waiting audio goes first, then the oldest waiting video frame, so no source starves.
+ *
  * The outbox never copies: it passes the caller's bytes to `send`. Nor does it allocate per
  * frame: each stream slot has ONE send callback, reused for all its frames (a channel calls
  * write callbacks in write order, so the slot knows which frame each call is about), and
  * its queue is a fixed ring.
  */
-import { Codec } from '../../codec/index.ts';
+import { Codec, Offset } from '../../codec/index.ts';
+import type { AckWindow } from './ack-window.ts';
 
 /**
  * Hands `bytes` to the channel, which calls `done` once they are flushed (or failed) —
@@ -58,6 +67,12 @@ export function streamKindOf(codec: number): StreamKind {
   return AUDIO_CODECS.has(codec) ? 'audio' : 'video';
 }
 
+/** One acknowledged frame: source id, seq, receive time (relay clock, ms) — an `ack` entry. */
+export type AckedFrame = readonly [sourceId: number, seq: number, receivedAt: number];
+
+/** The write callback of frames sent in ack mode: the ack, not the flush, releases them. */
+const IGNORE_FLUSH = (): void => undefined;
+
 /** What `push` did with a frame. */
 export type PushResult = 'sent' | 'queued' | 'closed';
 
@@ -67,6 +82,8 @@ interface StreamSlot {
   inFlight: number;
   /** Waiting frames: a ring of fixed capacity, oldest at `head`. */
   readonly queue: (Uint8Array | undefined)[];
+  /** Push number of each waiting frame (same ring), to send the oldest first in ack mode. */
+  readonly order: Float64Array;
   head: number;
   waiting: number;
   /** One entry per send callback still to come, in send order: true if that frame counts in flight. */
@@ -86,6 +103,12 @@ export class FrameOutbox {
   #drops = new Map<number, number>();
   #dropsTotal = 0;
   #closed = false;
+  /** Frames waiting, all streams. */
+  #waiting = 0;
+  /** Frames queued so far (the `order` of the next one). */
+  #queued = 0;
+  /** Set once the receiver acks: frames are then released by its acks (see `enableAcks`). */
+  #window: AckWindow | undefined;
 
   constructor(options: FrameOutboxOptions) {
     const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
@@ -108,22 +131,57 @@ export class FrameOutbox {
     const slots = kind === 'audio' ? this.#audio : this.#video;
     let slot = slots.get(sourceId);
     if (slot === undefined) slots.set(sourceId, (slot = this.#newSlot(sourceId, kind === 'audio' ? this.#audioQueue : VIDEO_QUEUE_FRAMES)));
-    if (slot.inFlight < this.#maxInFlight && slot.waiting === 0) {
-      this.#sendNow(slot, bytes);
+    const window = this.#window;
+    if (window === undefined) {
+      if (slot.inFlight < this.#maxInFlight && slot.waiting === 0) {
+        this.#sendNow(slot, bytes);
+        return 'sent';
+      }
+    } else if ((kind === 'audio' ? slot.waiting === 0 : this.#waiting === 0) && window.canSend(bytes.byteLength)) {
+      // Ack mode: video waits behind any waiting frame (oldest first); audio only behind its own stream.
+      this.#sendAcked(slot, bytes);
       return 'sent';
     }
     const capacity = slot.queue.length;
     if (slot.waiting === capacity) {
       // Full: drop the oldest (for video, with one place, that is "latest wins").
-      const oldest = slot.queue[slot.head]!;
-      slot.queue[slot.head] = undefined;
-      slot.head = (slot.head + 1) % capacity;
-      slot.waiting--;
-      this.#drop(slot.sourceId, oldest);
+      this.#drop(slot.sourceId, this.#dequeue(slot));
     }
-    slot.queue[(slot.head + slot.waiting) % capacity] = bytes;
+    const at = (slot.head + slot.waiting) % capacity;
+    slot.queue[at] = bytes;
+    slot.order[at] = this.#queued++;
     slot.waiting++;
+    this.#waiting++;
     return 'queued';
+  }
+
+  /**
+   * Ack mode from now on: frames are released by `ack` (or expiry) through `window` instead of
+   * by the channel's flush. Frames already handed to the channel are not tracked. Once only.
+   */
+  enableAcks(window: AckWindow): void {
+    if (this.#window !== undefined) throw new TypeError('ack mode is already enabled');
+    this.#window = window;
+    this.#drain();
+  }
+
+  /** The ack window, once in ack mode. */
+  get window(): AckWindow | undefined {
+    return this.#window;
+  }
+
+  /** One `ack` batch from the receiver (ack mode): releases those frames and sends what now fits. */
+  ack(frames: readonly AckedFrame[]): void {
+    const window = this.#window;
+    if (window === undefined) return;
+    for (const [sourceId, seq, receivedAt] of frames) window.ack(sourceId, seq, receivedAt);
+    window.endBatch();
+    this.#drain();
+  }
+
+  /** Releases expired frames in flight (ack mode; the relay calls it on its feedback tick) and sends what now fits. */
+  expire(): void {
+    if (this.#window !== undefined && this.#window.expire() > 0) this.#drain();
   }
 
   /** Frames dropped so far, per source id (all kinds). */
@@ -138,10 +196,7 @@ export class FrameOutbox {
 
   /** Frames waiting (not yet handed to the channel), all streams. */
   get pendingCount(): number {
-    let n = 0;
-    for (const slot of this.#video.values()) n += slot.waiting;
-    for (const slot of this.#audio.values()) n += slot.waiting;
-    return n;
+    return this.#waiting;
   }
 
   /** Frames handed to the channel and not yet flushed, all streams. */
@@ -157,16 +212,17 @@ export class FrameOutbox {
     for (const slots of [this.#video, this.#audio]) {
       const slot = slots.get(sourceId);
       if (slot === undefined) continue;
-      clearQueue(slot);
+      this.#clearQueue(slot);
       if (slot.inFlight === 0) slots.delete(sourceId);
     }
+    this.#window?.forget(sourceId);
   }
 
   /** Discards every waiting frame; later pushes are refused. Safe to call twice. */
   close(): void {
     this.#closed = true;
-    for (const slot of this.#video.values()) clearQueue(slot);
-    for (const slot of this.#audio.values()) clearQueue(slot);
+    for (const slot of this.#video.values()) this.#clearQueue(slot);
+    for (const slot of this.#audio.values()) this.#clearQueue(slot);
   }
 
   #newSlot(sourceId: number, capacity: number): StreamSlot {
@@ -174,6 +230,7 @@ export class FrameOutbox {
       sourceId,
       inFlight: 0,
       queue: new Array<Uint8Array | undefined>(capacity).fill(undefined),
+      order: new Float64Array(capacity),
       head: 0,
       waiting: 0,
       owed: [],
@@ -202,25 +259,66 @@ export class FrameOutbox {
       this.close();
       return;
     }
-    // Refill the room in flight from the queue, oldest first.
-    while (!this.#closed && slot.waiting > 0 && slot.inFlight < this.#maxInFlight) {
-      const next = slot.queue[slot.head]!;
-      slot.queue[slot.head] = undefined;
-      slot.head = (slot.head + 1) % slot.queue.length;
-      slot.waiting--;
-      this.#sendNow(slot, next);
+    // In ack mode (a frame sent before the switch), acks refill; else the room in flight, oldest first.
+    while (!this.#closed && this.#window === undefined && slot.waiting > 0 && slot.inFlight < this.#maxInFlight) {
+      this.#sendNow(slot, this.#dequeue(slot));
     }
+  }
+
+  /** Ack mode: sends waiting frames while the window has room — audio first, then video, oldest first. */
+  #drain(): void {
+    const window = this.#window!;
+    while (!this.#closed && this.#waiting > 0) {
+      const slot = oldestWaiting(this.#audio) ?? oldestWaiting(this.#video);
+      if (slot === undefined || !window.canSend(slot.queue[slot.head]!.byteLength)) return;
+      this.#sendAcked(slot, this.#dequeue(slot));
+    }
+  }
+
+  #sendAcked(slot: StreamSlot, bytes: Uint8Array): void {
+    if (this.#send(bytes, IGNORE_FLUSH) === 'failed') {
+      this.close();
+      return;
+    }
+    this.#window!.sent(slot.sourceId, readSeq(bytes), bytes.byteLength);
+  }
+
+  /** Takes the oldest waiting frame of `slot` (there is one). */
+  #dequeue(slot: StreamSlot): Uint8Array {
+    const bytes = slot.queue[slot.head]!;
+    slot.queue[slot.head] = undefined;
+    slot.head = (slot.head + 1) % slot.queue.length;
+    slot.waiting--;
+    this.#waiting--;
+    return bytes;
+  }
+
+  #clearQueue(slot: StreamSlot): void {
+    this.#waiting -= slot.waiting;
+    slot.queue.fill(undefined);
+    slot.head = 0;
+    slot.waiting = 0;
   }
 
   #drop(sourceId: number, bytes: Uint8Array): void {
     this.#drops.set(sourceId, (this.#drops.get(sourceId) ?? 0) + 1);
     this.#dropsTotal++;
+    this.#window?.dropped(sourceId);
     this.#onDrop(sourceId, bytes);
   }
 }
 
-function clearQueue(slot: StreamSlot): void {
-  slot.queue.fill(undefined);
-  slot.head = 0;
-  slot.waiting = 0;
+/** The slot whose head frame was queued first, of those with a waiting frame. */
+function oldestWaiting(slots: Map<number, StreamSlot>): StreamSlot | undefined {
+  let oldest: StreamSlot | undefined;
+  for (const slot of slots.values()) {
+    if (slot.waiting > 0 && (oldest === undefined || slot.order[slot.head]! < oldest.order[oldest.head]!)) oldest = slot;
+  }
+  return oldest;
+}
+
+/** The seq field of an encoded frame (u32 big-endian at offset 16); 0 for bytes too short to hold one. */
+function readSeq(bytes: Uint8Array): number {
+  if (bytes.byteLength < Offset.seq + 4) return 0;
+  return ((bytes[Offset.seq]! << 24) | (bytes[Offset.seq + 1]! << 16) | (bytes[Offset.seq + 2]! << 8) | bytes[Offset.seq + 3]!) >>> 0;
 }

@@ -1,13 +1,35 @@
 /**
  * One participant as the relay sees it: its channel (any transport), its frame outbox
- * (backpressure per stream) and its control-message budgets. The relay decides; the peer
- * only sends.
+ * (backpressure per stream; ack mode once it sends `ack`), its control-message budgets and,
+ * once it is feedback-aware, the uplink acks waiting for the next `delivery` message. The
+ * relay decides; the peer only sends.
  */
 import { Offset } from '../../codec/index.ts';
-import type { PeerSummary } from '../../protocol/index.ts';
+import type { AckEntry, PeerSummary, UplinkAck } from '../../protocol/index.ts';
 import type { PeerChannel } from '../channels/peer-channel.ts';
+import { AckWindow, type PathFigures, type SourceFigures } from './ack-window.ts';
 import { FrameOutbox, streamKindOf } from './frame-outbox.ts';
 import { RateLimiter } from './rate-limiter.ts';
+
+/** Control messages per second of type `ack` (their own bucket, apart from chat/signal): a receiver acks ~20/s. */
+export const ACK_RATE_PER_SECOND = 100;
+/** Burst of `ack` messages. */
+export const ACK_BURST = 100;
+/** Uplink acks kept between two `delivery` messages (the oldest are overwritten beyond: ~8 s of 30 fps at a 50 ms tick). */
+export const MAX_PENDING_UPLINK_ACKS = 256;
+
+/** What a peer reports before it has sent any `ack`. */
+const FLUSH_MODE_PATH: PathFigures = {
+  ackMode: false,
+  goodputBps: 0,
+  queueDelayMs: 0,
+  baseRoundTripMs: 0,
+  windowBytes: 0,
+  inFlightBytes: 0,
+  inFlightFrames: 0,
+  acked: 0,
+  lost: 0,
+};
 
 /** A peer as exposed to listeners and extensions (a snapshot, safe to keep). */
 export interface PeerInfo {
@@ -46,6 +68,16 @@ export interface PeerOptions {
   maxBufferedBytes: number;
   /** The channel holds more than `maxBufferedBytes`: the relay terminates the peer. */
   onOverflow: (peer: Peer) => void;
+  /** Queue delay the ack window aims at, ms (`AckWindowOptions.targetDelayMs`). */
+  feedbackTargetDelayMs: number;
+  /** Frames unacked this long are released as lost, ms (`AckWindowOptions.expireMs`). */
+  feedbackExpireMs: number;
+  /** The peer sent its first `ack`: it is feedback-aware (ack mode, gets `delivery`). */
+  onFeedback: (peer: Peer) => void;
+  /** An acked frame's delivery delay (relay send → receiver receive), ms. */
+  onDelivered: (delayMs: number) => void;
+  /** A frame in flight was released unacked. */
+  onLost: () => void;
 }
 
 export class Peer {
@@ -63,6 +95,14 @@ export class Peer {
   #maxBufferedBytes: number;
   #onOverflow: (peer: Peer) => void;
   #leaving = false;
+  #ackLimiter: RateLimiter;
+  #feedbackOptions: Pick<PeerOptions, 'feedbackTargetDelayMs' | 'feedbackExpireMs' | 'onFeedback' | 'onDelivered' | 'onLost'>;
+  #window: AckWindow | undefined;
+  /** Uplink acks since the last `delivery`: a ring (allocated once the peer is feedback-aware). */
+  #upSeq: Uint32Array | undefined;
+  #upAt: Float64Array | undefined;
+  #upHead = 0;
+  #upCount = 0;
 
   constructor(options: PeerOptions) {
     this.id = options.id;
@@ -75,6 +115,8 @@ export class Peer {
     this.#onOverflow = options.onOverflow;
     this.#controlLimiter = new RateLimiter(options.controlRatePerSecond, options.controlBurst);
     this.#errorBudget = new RateLimiter(1000 / options.errorRefillMs, options.maxControlErrors);
+    this.#ackLimiter = new RateLimiter(ACK_RATE_PER_SECOND, ACK_BURST);
+    this.#feedbackOptions = options;
     const channel = options.channel;
     const onFrameSent = options.onFrameSent;
     this.#outbox = new FrameOutbox({
@@ -159,6 +201,73 @@ export class Peer {
   /** Takes one refused-message token; false when the peer has been refused too often. */
   takeErrorToken(): boolean {
     return this.#errorBudget.take();
+  }
+
+  /** Takes one `ack`-message token (acks have their own bucket); false when over `ACK_RATE_PER_SECOND`. */
+  takeAckToken(): boolean {
+    return this.#ackLimiter.take();
+  }
+
+  /** True once the peer has sent an `ack` (empty ones too): its outbox is in ack mode and it gets `delivery`. */
+  get feedback(): boolean {
+    return this.#window !== undefined;
+  }
+
+  /** One `ack` message (checked): the first puts the peer in ack mode; each releases those frames. */
+  ack(frames: readonly AckEntry[]): void {
+    if (this.#leaving) return;
+    if (this.#window === undefined) {
+      const o = this.#feedbackOptions;
+      this.#window = new AckWindow({ targetDelayMs: o.feedbackTargetDelayMs, expireMs: o.feedbackExpireMs, onDelivered: o.onDelivered, onLost: o.onLost });
+      this.#upSeq = new Uint32Array(MAX_PENDING_UPLINK_ACKS);
+      this.#upAt = new Float64Array(MAX_PENDING_UPLINK_ACKS);
+      this.#outbox.enableAcks(this.#window);
+      o.onFeedback(this);
+    }
+    if (frames.length > 0) this.#outbox.ack(frames);
+  }
+
+  /** Releases frames in flight past their expiry (ack mode). */
+  expireInFlight(): void {
+    this.#outbox.expire();
+  }
+
+  /** A frame of this (feedback-aware) peer reached the relay at `receivedAt` (relay clock). */
+  recordUplink(seq: number, receivedAt: number): void {
+    const seqs = this.#upSeq;
+    if (seqs === undefined) return;
+    const i = (this.#upHead + this.#upCount) % MAX_PENDING_UPLINK_ACKS;
+    seqs[i] = seq;
+    this.#upAt![i] = receivedAt;
+    if (this.#upCount < MAX_PENDING_UPLINK_ACKS) this.#upCount++;
+    else this.#upHead = (this.#upHead + 1) % MAX_PENDING_UPLINK_ACKS;
+  }
+
+  /** Uplink acks waiting for the next `delivery` message. */
+  get pendingUplinkAcks(): number {
+    return this.#upCount;
+  }
+
+  /** Takes the uplink acks since the last call, oldest first. */
+  takeUplinkAcks(): UplinkAck[] {
+    const out: UplinkAck[] = new Array<UplinkAck>(this.#upCount);
+    for (let k = 0; k < this.#upCount; k++) {
+      const i = (this.#upHead + k) % MAX_PENDING_UPLINK_ACKS;
+      out[k] = [this.#upSeq![i]!, this.#upAt![i]!];
+    }
+    this.#upHead = 0;
+    this.#upCount = 0;
+    return out;
+  }
+
+  /** The path towards this peer (ack window figures; zeros with `ackMode: false` before its first ack). */
+  path(): PathFigures {
+    return this.#window?.figures() ?? { ...FLUSH_MODE_PATH };
+  }
+
+  /** How `sourceId`'s frames reach this peer over the last second; undefined before ack mode or before any of them was acked or dropped. */
+  sourceFigures(sourceId: number): SourceFigures | undefined {
+    return this.#window?.source(sourceId);
   }
 }
 
