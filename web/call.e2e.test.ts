@@ -186,4 +186,27 @@ describe('browser client', () => {
     // The README's picture: refreshed on request only, so a test run leaves the tree clean.
     if (process.env['UPDATE_SCREENSHOT'] === '1') copyFileSync(path, 'docs/screenshot.png');
   });
+
+  // Congestion control end to end (docs/protocol.md › Delivery feedback): receivers ack, the
+  // relay answers the sender with `delivery`, and on loopback the settings are kept.
+  it('gives the sender a capacity estimate and its path to each receiver, at the settings', async () => {
+    const room = roomName('feedback');
+    const alice = await open({ room, name: 'Alice', mode: 'jpeg', res: '320x240', fps: 15, q: 70, stats: true });
+    const bob = await open({ room, name: 'Bob', mode: 'jpeg', res: '320x240', fps: 15 });
+    await waitForPainted(bob.page, 'Alice', 5);
+    // The relay's `delivery` reached Alice: her controller runs and measured the path.
+    await expect.poll(() => stats(alice.page).then((s) => s.self.rate?.capacityKbps ?? 0), { timeout: 10_000 }).toBeGreaterThan(0);
+    const self = (await stats(alice.page)).self;
+    expect(self.rate!.acked).toBeGreaterThan(0);
+    expect(self.rate!.reason).toMatch(/^(link ≈|link not measured|pacing:|skipped:)/);
+    // What the relay reports about her frames' path to Bob.
+    await expect.poll(() => stats(alice.page).then((s) => s.peers.find((p) => p.name === 'Bob')?.path?.fps ?? 0), { timeout: 10_000 }).toBeGreaterThan(0);
+    // Loopback carries the settings: the controller stays at (or returns to) them.
+    await expect
+      .poll(() => stats(alice.page).then((s) => [s.self.rate?.width, s.self.rate?.height, s.self.rate?.quality]), { timeout: 15_000 })
+      .toEqual([320, 240, 70]);
+    await expect.poll(() => stats(bob.page).then((s) => s.peers.find((p) => p.name === 'Alice')?.width), { timeout: 10_000 }).toBe(320);
+    // The overlay shows it.
+    await expect.poll(() => alice.page.locator('[data-testid=tile-self] [data-testid=tile-stats]').innerText(), { timeout: 10_000 }).toContain('capacity / target');
+  });
 });

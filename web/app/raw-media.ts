@@ -10,15 +10,26 @@
  *
  * captureTime in the header is on the RELAY's clock (local capture instant + our clock
  * offset); latency at the receiver = (local now + our offset) − captureTime.
+ *
+ * Congestion control (docs/protocol.md › Delivery feedback): every frame received is
+ * acknowledged through an `AckBatcher` (one `ack` per ~50 ms); the relay's `delivery`
+ * messages feed the sender's `SenderRate` (web/rate/), which from then on decides per
+ * capture tick: skip (pacing, path still busy) or encode at its size and quality. The
+ * settings are its ceilings; the socket-busy skip above stays as the safety net. Without
+ * any `delivery` (an old relay) frames go exactly as before.
  */
 import { codecName, decodeFrame, FrameError, type Frame } from '../../codec/index.ts';
-import { isMessage } from '../../protocol/index.ts';
+import { isMessage, type DeliveryMessage } from '../../protocol/index.ts';
+import { AckBatcher, isAckRefusal } from '../net/ack-batcher.ts';
 import { localNow } from '../net/clock-offset.ts';
 import { Capture } from '../pipeline/capture.ts';
 import { FrameDecoder } from '../pipeline/decode.ts';
 import { CODECS, rawCodec } from '../pipeline/codecs.ts';
 import type { CaptureTick, FrameEncoder, MediaContext, MediaTransport, Painter, RemotePeer } from '../pipeline/index.ts';
 import { createPainter, type PainterKind } from '../pipeline/paint.ts';
+import type { Ceilings } from '../rate/rate-controller.ts';
+import type { ReceiverReportTuple } from '../rate/receiver-cap.ts';
+import { SenderRate, type UplinkAckTuple } from '../rate/sender-rate.ts';
 import type { MediaSettings } from './settings.ts';
 
 /** Options of `RawMedia`. */
@@ -29,9 +40,16 @@ export interface RawMediaOptions {
   jpegMethod?: 'offscreen' | 'canvas';
   /** How often the relay is asked for its drop counters, ms. Default `DEFAULT_RELAY_STATS_MS` (2000). */
   relayStatsMs?: number;
+  /** Time between two `ack` messages while frames arrive, ms. Default `DEFAULT_ACK_INTERVAL_MS` (50). */
+  ackIntervalMs?: number;
 }
 
 export const DEFAULT_RELAY_STATS_MS = 2000;
+/** Bounds of the ack probation (ack-batcher.ts): 3 × RTT + 50 ms within them, ms. */
+const MIN_PROBATION_MS = 100;
+const MAX_PROBATION_MS = 1000;
+/** RTT assumed when the clock has no sample yet, ms. */
+const DEFAULT_PROBE_RTT_MS = 50;
 
 interface Receiver {
   decoder: FrameDecoder;
@@ -52,12 +70,16 @@ export class RawMedia implements MediaTransport {
   #closed = false;
   #unsubscribe: (() => void)[] = [];
   #statsTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #rate: SenderRate;
+  #acks: AckBatcher | undefined;
 
   constructor(context: MediaContext, options: RawMediaOptions = {}) {
     this.#ctx = context;
     this.#options = options;
     this.#settings = { ...context.settings() };
     this.#encoder = this.#makeEncoder(this.#settings.mode);
+    this.#rate = new SenderRate({ ceilings: ceilingsOf(this.#settings) });
+    context.stats.rate = null;
     this.#capture = new Capture(context.source, (tick) => this.#onTick(tick), { fps: this.#settings.fps });
   }
 
@@ -67,6 +89,8 @@ export class RawMedia implements MediaTransport {
     this.#unsubscribe.push(
       connection.on('frame', (bytes) => this.#onFrame(bytes)),
       connection.on('control', (message) => {
+        if (isMessage(message, 'delivery')) return this.#onDelivery(message);
+        if (isMessage(message, 'error') && isAckRefusal(message)) return this.#acks?.refused();
         if (!isMessage(message, 'stats') || typeof message.drops !== 'object' || message.drops === null) return;
         for (const [source, count] of Object.entries(message.drops as Record<string, unknown>)) {
           const id = Number(source);
@@ -75,6 +99,14 @@ export class RawMedia implements MediaTransport {
       }),
     );
     this.#statsTimer = setInterval(() => connection.requestStats(), this.#options.relayStatsMs ?? DEFAULT_RELAY_STATS_MS);
+    // NOTE: a relay with feedback holds our frames once we ack (ack mode), so probation must
+    // be short: long enough for an old relay's refusal of the probe to come back (≈ 1 RTT).
+    const rtt = connection.clock.best()?.rtt ?? DEFAULT_PROBE_RTT_MS;
+    this.#acks = new AckBatcher({
+      send: (frames) => connection.sendControl({ type: 'ack', frames }),
+      probationMs: Math.min(MAX_PROBATION_MS, Math.max(MIN_PROBATION_MS, 3 * rtt + 50)),
+      ...(this.#options.ackIntervalMs === undefined ? {} : { intervalMs: this.#options.ackIntervalMs }),
+    });
     this.#capture.start();
   }
 
@@ -92,6 +124,7 @@ export class RawMedia implements MediaTransport {
     receiver?.decoder.close();
     receiver?.painter.close();
     this.#receivers.delete(peerId);
+    this.#rate.forgetReceiver(peerId);
     this.#ctx.stats.removePeer(peerId);
   }
 
@@ -103,6 +136,7 @@ export class RawMedia implements MediaTransport {
       this.#encoder.close();
       this.#encoder = this.#makeEncoder(settings.mode);
     }
+    this.#rate.setCeilings(ceilingsOf(settings));
   }
 
   close(): void {
@@ -110,6 +144,8 @@ export class RawMedia implements MediaTransport {
     this.#closed = true;
     this.#capture.close();
     this.#encoder.close();
+    this.#acks?.close();
+    this.#ctx.stats.rate = null;
     clearInterval(this.#statsTimer);
     for (const off of this.#unsubscribe) off();
     for (const { decoder, painter } of this.#receivers.values()) {
@@ -135,16 +171,29 @@ export class RawMedia implements MediaTransport {
       stats.skip();
       return;
     }
+    let { width, height, quality } = this.#settings;
+    // With delivery feedback the rate controller decides: skip, or this size and quality.
+    const plan = this.#rate.plan(localNow());
+    if (plan !== null) {
+      this.#showRate();
+      if (!plan.send) {
+        stats.rateSkip();
+        return;
+      }
+      ({ width, height, quality } = plan);
+    }
     this.#encoding = true;
     const seq = this.#seq;
-    const { width, height, quality } = this.#settings;
     const captureTime = tick.captureTime + connection.clock.offset;
-    this.#encoder
+    const encoder = this.#encoder;
+    encoder
       .encode(tick, { width, height, quality, seq, captureTime })
       .then((encoded) => {
         if (this.#closed) return;
+        if (encoder.codec === 'jpeg') this.#rate.observe(encoded.bytes.byteLength, width, height, quality);
         const result = connection.sendFrame(encoded.bytes);
         if (result === 'sent') {
+          this.#rate.onSent(seq, encoded.bytes.byteLength, localNow());
           this.#seq = (this.#seq + 1) >>> 0;
           stats.sent(encoded.bytes.byteLength, width, height, encoded.encodeMs);
           stats.captureClock = this.#capture.clock;
@@ -172,8 +221,46 @@ export class RawMedia implements MediaTransport {
     }
     const id = frame.sourceId;
     if (!this.#peers.has(id)) return; // not (or no longer) in our room's peer list
+    this.#acks?.record(id, frame.seq, localNow() + this.#ctx.connection.clock.offset);
     this.#ctx.stats.peer(id).received(frame.byteLength, frame.width, frame.height, codecName(frame.codec) ?? '');
     this.#receiver(id).decoder.push(frame);
+  }
+
+  /** The relay's delivery feedback: uplink acks to the estimator, per-receiver reports to the stats. */
+  #onDelivery(message: DeliveryMessage): void {
+    if (this.#closed) return;
+    const now = localNow();
+    // NOTE: the relay is trusted but checked: a malformed entry is ignored, never thrown on.
+    const up: UplinkAckTuple[] = Array.isArray(message.up) ? message.up.filter((e) => isNumberTuple(e, 2)) : [];
+    const down: ReceiverReportTuple[] = Array.isArray(message.down) ? message.down.filter((e) => isNumberTuple(e, 5)) : [];
+    this.#rate.onDelivery(up, down, this.#ctx.connection.clock.offset, now);
+    for (const id of this.#peers.keys()) {
+      const path = this.#rate.receiverPath(id, now);
+      this.#ctx.stats.peer(id).path = path === undefined ? null : path;
+    }
+    this.#showRate();
+  }
+
+  /** Hands the rate adaptation's figures to the stats. */
+  #showRate(): void {
+    const figures = this.#rate.figures();
+    if (figures === null) return;
+    const plan = figures.plan;
+    const s = this.#settings;
+    this.#ctx.stats.rate = {
+      capacityBps: figures.capacityBps,
+      targetBps: figures.targetBps,
+      queueDelayMs: figures.queueDelayMs,
+      receiverCapBps: figures.receiverCapBps,
+      quality: plan?.quality ?? s.quality,
+      width: plan?.width ?? s.width,
+      height: plan?.height ?? s.height,
+      ceilingWidth: s.width,
+      fps: plan?.fps ?? s.fps,
+      reason: plan?.reason ?? 'feedback started',
+      acked: figures.acked,
+      lost: figures.lost,
+    };
   }
 
   #receiver(id: number): Receiver {
@@ -196,4 +283,13 @@ export class RawMedia implements MediaTransport {
     this.#ctx.showMedia(id, painter.canvas);
     return receiver;
   }
+}
+
+/** The settings as the rate controller's ceilings. */
+function ceilingsOf(settings: MediaSettings): Ceilings {
+  return { width: settings.width, height: settings.height, fps: settings.fps, quality: settings.quality, codec: settings.mode === 'bgra' ? 'bgra' : 'jpeg' };
+}
+
+function isNumberTuple(value: unknown, length: number): boolean {
+  return Array.isArray(value) && value.length === length && value.every((n) => typeof n === 'number' && Number.isFinite(n));
 }

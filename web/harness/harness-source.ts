@@ -11,6 +11,7 @@
  */
 import type { CaptureSource } from '../pipeline/index.ts';
 import { frameIdCells, frameIdLayout, nextFrameId, DEFAULT_STRIP_FRACTION } from './frame-id.ts';
+import { sceneTexture, sensorNoise } from './harness-texture.ts';
 import { epochNow, type LatencyRecorder } from './latency-recorder.ts';
 
 /** Default width and height of the harness canvas, px. */
@@ -20,6 +21,10 @@ export const DEFAULT_HARNESS_HEIGHT = 480;
 export const DEFAULT_HARNESS_FPS = 30;
 /** The timer stays paused this long after an on-demand draw, ms. */
 export const ON_DEMAND_HOLD_MS = 1000;
+/** How far the synthetic scene pans (px, each way): the texture is this much larger than the canvas. */
+const PAN_PX = 48;
+/** Side of the per-frame sensor-grain tile, px. */
+const GRAIN_TILE_PX = 96;
 
 /** Options of `HarnessSource`. */
 export interface HarnessSourceOptions {
@@ -51,7 +56,9 @@ export class HarnessSource implements CaptureSource {
   #lastOnDemand = -Infinity;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #nextDue = 0;
-  #frame = 0;
+  /** The static scene under the synthetic picture (made on first use). */
+  #scene: HTMLCanvasElement | undefined;
+  #grain: HTMLCanvasElement | undefined;
   #closed = false;
 
   constructor(options: HarnessSourceOptions) {
@@ -122,7 +129,7 @@ export class HarnessSource implements CaptureSource {
     if (camera !== null && camera.ready !== false && camera.width > 0 && camera.height > 0) {
       ctx.drawImage(camera.image, 0, 0, width, height);
     } else {
-      this.#drawSynthetic(width, height);
+      this.#drawSynthetic(width, height, this.#nextId);
     }
     const id = this.#nextId;
     this.#nextId = nextFrameId(id);
@@ -158,26 +165,58 @@ export class HarnessSource implements CaptureSource {
     this.#timer = setTimeout(() => this.#loop(), Math.max(0, this.#nextDue - performance.now()));
   }
 
-  /** Moving content that costs a codec something: a sliding gradient, bars and a ball. */
-  #drawSynthetic(width: number, height: number): void {
+  /**
+   * Content a function of the frame id alone (the thin-link bench redraws it from the id),
+   * that costs a codec what a camera picture does (≈ 30–40 KB at q70, 640×480): a textured
+   * scene panning slowly (harness-texture.ts), per-frame sensor grain, a tint sliding over
+   * it, bars and a ball moving, and the id in text.
+   */
+  #drawSynthetic(width: number, height: number, t: number): void {
     const ctx = this.#ctx;
-    const t = this.#frame++;
+    const scene = (this.#scene ??= pictureCanvas(width + 2 * PAN_PX, height + 2 * PAN_PX, sceneTexture(width + 2 * PAN_PX, height + 2 * PAN_PX)));
+    // A slow pan (triangle wave, whole pixels: the same id always lands on the same pixels).
+    const pan = (period: number): number => {
+      const phase = t % (2 * period);
+      return phase < period ? phase : 2 * period - phase;
+    };
+    ctx.globalAlpha = 1;
+    ctx.globalCompositeOperation = 'source-over';
+    ctx.drawImage(scene, -pan(2 * PAN_PX), -pan(PAN_PX) * 2);
     const gradient = ctx.createLinearGradient(0, 0, width, height);
     gradient.addColorStop(0, `hsl(${(t * 2) % 360} 60% 45%)`);
     gradient.addColorStop(1, `hsl(${(t * 2 + 180) % 360} 60% 35%)`);
+    ctx.globalAlpha = 0.35;
     ctx.fillStyle = gradient;
     ctx.fillRect(0, 0, width, height);
+    ctx.globalAlpha = 0.8;
     for (let i = 0; i < 8; i++) {
       ctx.fillStyle = `hsl(${i * 45} 70% ${30 + (i % 3) * 15}%)`;
       const x = ((t * (i + 1) * 3) % (width + 80)) - 80;
       ctx.fillRect(x, height * (0.15 + i * 0.1), 80, height * 0.06);
     }
+    ctx.globalAlpha = 1;
     ctx.beginPath();
     ctx.fillStyle = '#f5d142';
     ctx.arc(width / 2 + Math.sin(t / 15) * width * 0.3, height / 2 + Math.cos(t / 11) * height * 0.25, height / 10, 0, Math.PI * 2);
     ctx.fill();
+    // Sensor grain: a tile of noise seeded by the id, laid over everything with 'overlay'.
+    const grain = (this.#grain ??= pictureCanvas(GRAIN_TILE_PX, GRAIN_TILE_PX, null));
+    grain.getContext('2d')!.putImageData(new ImageData(sensorNoise(GRAIN_TILE_PX, t), GRAIN_TILE_PX, GRAIN_TILE_PX), 0, 0);
+    ctx.globalCompositeOperation = 'overlay';
+    ctx.fillStyle = ctx.createPattern(grain, 'repeat')!;
+    ctx.fillRect(0, 0, width, height);
+    ctx.globalCompositeOperation = 'source-over';
     ctx.fillStyle = '#fff';
     ctx.font = `${Math.round(height / 16)}px monospace`;
     ctx.fillText(`harness ${t}`, 10, height - 12);
   }
+}
+
+/** A canvas of `width`×`height` holding `pixels` (RGBA), or blank. */
+function pictureCanvas(width: number, height: number, pixels: Uint8ClampedArray<ArrayBuffer> | null): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  if (pixels !== null) canvas.getContext('2d')!.putImageData(new ImageData(pixels, width, height), 0, 0);
+  return canvas;
 }

@@ -87,6 +87,23 @@ describe('RateController', () => {
     expect(records.at(-1)!.reason).toMatch(/640×480 q70 30 fps \(as set\)$/);
   });
 
+  it('returns to the settings at once after an outage of a link far faster than they need (loopback, LAN)', () => {
+    // 100 Mbit/s, then 4 s of almost nothing, then 100 Mbit/s again.
+    const records = call(
+      [
+        { atMs: 0, bps: 100e6 },
+        { atMs: 10_000, bps: 10e3 },
+        { atMs: 14_000, bps: 100e6 },
+      ],
+      20_000,
+    );
+    // Within a second of the link's return (without the fast return: quality climbs 10 steps/s for 5 s).
+    const back = summarizeCall(records, 15_000, 16_000);
+    expect(back.meanWidth).toBe(640);
+    expect(back.meanQuality).toBe(70);
+    expect(back.fps).toBeGreaterThanOrEqual(29);
+  });
+
   it('holds the floor on a 100 kbit/s link: 160×120, ≥ 5 fps', () => {
     const s = summarizeCall(call(100e3, 30_000), 5000, 30_000);
     expect(s.meanWidth).toBe(160);

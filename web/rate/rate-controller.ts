@@ -35,9 +35,13 @@
  *    that fits, rising at most 10 steps/s, falling at once.
  * 5. Hysteresis: a larger picture only ≥ 5 s after the last change and if still right with
  *    the target 25 % lower; a smaller one only ≥ 1.5 s after and if still right with it 25 %
- *    higher. The paced frame rate rises at most once a second.
+ *    higher. The paced frame rate rises at most once a second. Except on a link with ≥ 2 ×
+ *    the capacity the ceilings need and no queue (loopback, a LAN): there a cut was a stall
+ *    of a busy machine, and target, size, frame rate and quality return to the ceilings at once.
  * 6. BGRA: a frame is w×h×4 bytes; only size and frame rate move, and the reason says that
  *    BGRA is uncompressed and JPEG would carry more.
+ * 7. Receivers: `setRateCap` caps the target at what the fastest receiver takes when even
+ *    it is congested past the relay (receiver-cap.ts); thinner ones are the relay's job.
  * The user's settings (`setCeilings`) are ceilings for size, fps, quality; codec is theirs.
  *
  * ## Why
@@ -112,6 +116,8 @@ export interface RateControllerOptions {
   preferredFps?: number;
   /** Target before anything is known, bit/s. Default `DEFAULT_START_BPS` (300 000). */
   startBps?: number;
+  /** JPEG quality of the first frames (then it rises at `qualityRisePerS`), at most the ceiling's. Default `goodQuality` (40). */
+  startQuality?: number;
   /** Cut on congestion: target = factor × measured capacity. Default `DEFAULT_DECREASE_FACTOR` (0.85). */
   decreaseFactor?: number;
   /** Least time between two cuts, ms. Default `DEFAULT_DECREASE_INTERVAL_MS` (300). */
@@ -162,6 +168,8 @@ const CEILING_HEADROOM = 1.2;
 const PROBE_HEADROOM = 1.25;
 /** Frames of pacing credit kept (above 1: a paced rate between camera ticks comes out right). */
 const MAX_CREDIT = 1.5;
+/** A link whose capacity is this many times what the ceilings need returns to them at once (no climb, no hold). */
+const FAST_LINK_FACTOR = 2;
 /** Least time between two rises of the paced frame rate, ms (falls are immediate). */
 const FPS_UP_HOLD_MS = 1000;
 
@@ -206,6 +214,10 @@ export class RateController {
   #lastFpsChangeAt = -Infinity;
   #lastPlanAt: number | null = null;
   #credit = 1;
+  /** Most the far ends take (the fastest receiver, from the relay's reports), bit/s; null: no limit. */
+  #rateCapBps: number | null = null;
+  /** The link carries FAST_LINK_FACTOR × what the ceilings need, with no queue: no hold times. */
+  #fastLink = false;
 
   constructor(options: RateControllerOptions = {}) {
     this.#estimator = options.estimator ?? new LinkEstimator();
@@ -246,7 +258,7 @@ export class RateController {
     }
     this.#qualityRise = positive('qualityRisePerS', options.qualityRisePerS ?? DEFAULT_QUALITY_RISE_PER_S);
     this.setCeilings(options.ceilings ?? DEFAULT_CEILINGS);
-    this.#qualityLevel = this.#goodQuality;
+    this.#qualityLevel = Math.min(quality('startQuality', options.startQuality ?? this.#goodQualityOption), this.#ceilings.quality);
   }
 
   /** The estimator the caller feeds (`onSent` after each send, `onAck` for each ack). */
@@ -257,6 +269,26 @@ export class RateController {
   /** The rate aimed at now, bit/s. */
   get targetBps(): number {
     return this.#targetBps;
+  }
+
+  /** What the ceilings need (with headroom), bit/s: the target never goes above. */
+  get ceilingBps(): number {
+    return this.#ceilingBps();
+  }
+
+  /** The cap set by `setRateCap`, bit/s (null: none). */
+  get rateCapBps(): number | null {
+    return this.#rateCapBps;
+  }
+
+  /**
+   * Caps the target at `bps` (null lifts the cap): what the fastest receiver takes, when
+   * even it is congested beyond the relay (receiver-cap.ts). Never below the floor.
+   * Throws `TypeError` unless null or a finite number > 0.
+   */
+  setRateCap(bps: number | null): void {
+    if (bps !== null) positive('rate cap', bps);
+    this.#rateCapBps = bps;
   }
 
   /** The user's settings in force. */
@@ -298,7 +330,7 @@ export class RateController {
     this.#lastPlanAt = now;
     const congested = this.#adaptRate(now, dt);
     this.#adaptPoint(now);
-    this.#qualityLevel = Math.min(this.#ceilings.quality, this.#qualityLevel + (this.#qualityRise * dt) / 1000);
+    this.#qualityLevel = this.#fastLink ? this.#ceilings.quality : Math.min(this.#ceilings.quality, this.#qualityLevel + (this.#qualityRise * dt) / 1000);
 
     const size = this.#ladder[this.#rung]!;
     const fps = this.#fps;
@@ -376,7 +408,15 @@ export class RateController {
       const shown = estimator.capacityBps ?? 0;
       const cap = estimator.saturated ? shown : Math.max(this.#startBps, PROBE_HEADROOM * Math.max(shown, estimator.deliveredBps));
       if (this.#targetBps < cap) this.#targetBps = Math.min(cap, this.#targetBps + (perSecond * dt) / 1000);
+      // A link far faster than the settings need (loopback, a LAN): a cut was a stall of a
+      // busy machine, not a bottleneck — back to the settings at once.
+      if (shown >= FAST_LINK_FACTOR * this.#ceilingBps()) {
+        this.#targetBps = this.#ceilingBps();
+        this.#fastLink = true;
+      }
     }
+    if (queue >= this.#congestionDelayMs / 2) this.#fastLink = false;
+    if (this.#rateCapBps !== null && this.#targetBps > this.#rateCapBps) this.#targetBps = this.#rateCapBps;
     this.#targetBps = Math.min(Math.max(this.#targetBps, this.#floorBps()), this.#ceilingBps());
     return congested;
   }
@@ -387,14 +427,16 @@ export class RateController {
     const ideal = this.#choose(target).rung;
     const sinceChange = now - this.#lastResolutionChangeAt;
     let rung = this.#rung;
-    if (ideal < rung && sinceChange >= this.#upHoldMs) rung = Math.max(ideal, Math.min(rung, this.#choose(target * (1 - this.#margin)).rung));
+    // The dead band cannot ask for more than the ceilings need: at that rate the largest picture is right.
+    const sure = target >= this.#ceilingBps() / CEILING_HEADROOM ? target : target * (1 - this.#margin);
+    if (ideal < rung && (sinceChange >= this.#upHoldMs || this.#fastLink)) rung = Math.max(ideal, Math.min(rung, this.#choose(sure).rung));
     else if (ideal > rung && sinceChange >= this.#downHoldMs) rung = Math.max(rung, this.#choose(target * (1 + this.#margin)).rung);
     if (rung !== this.#rung) {
       this.#rung = rung;
       this.#lastResolutionChangeAt = now;
     }
     const fps = this.#fpsFor(target, this.#rung);
-    if (fps < this.#fps || (fps > this.#fps && now - this.#lastFpsChangeAt >= FPS_UP_HOLD_MS)) {
+    if (fps < this.#fps || (fps > this.#fps && (now - this.#lastFpsChangeAt >= FPS_UP_HOLD_MS || this.#fastLink))) {
       this.#fps = fps;
       this.#lastFpsChangeAt = now;
     }
@@ -469,6 +511,7 @@ export class RateController {
     let reason = `${link}: ${picture}`;
     const shrunk = size.width < c.width || fps < Math.floor(c.fps);
     if (congested) reason += `; queue ${Math.round(this.#estimator.queueDelayMs)} ms, backing off`;
+    if (this.#rateCapBps !== null && this.#targetBps >= this.#rateCapBps * 0.999) reason += `; fastest receiver takes ≈ ${rate(this.#rateCapBps)}`;
     if (c.codec === 'bgra' && shrunk) {
       reason += `; BGRA is uncompressed (${c.width}×${c.height} is ${kb(this.#bgraBytes(c))} a frame): smaller and slower to fit, JPEG would carry more`;
     } else if (!shrunk && q >= c.quality) {

@@ -7,7 +7,13 @@
  * Drops are counted where they happen: `skipped` (sender: a capture not sent because the
  * previous frame had not left the socket, or the encoder was still busy), `relayDropped`
  * (the relay's latest-wins queue towards us, from its `stats` reply), `receiverDropped`
- * (a frame replaced by a newer one before it was decoded, or a decode error).
+ * (a frame replaced by a newer one before it was decoded, or a decode error), and
+ * `rate.skipped` (sender: a capture the rate controller did not send — pacing, or the path
+ * still busy).
+ *
+ * Congestion control (raw modes, once the relay sends delivery feedback): `self.rate` is
+ * what the sender's rate adaptation (web/rate/) believes and chose, and each peer's `path`
+ * is what the relay reports about our frames' path to that peer; both null without feedback.
  */
 import { SlidingWindow, DEFAULT_WINDOW_MS } from './sliding-window.ts';
 
@@ -29,6 +35,64 @@ export interface SelfStatsSnapshot {
   height: number;
   /** What drives capture: 'video-frame-callback', 'timer', or '' before the first frame. */
   captureClock: string;
+  /** Rate adaptation (raw modes with delivery feedback from the relay), else null. */
+  rate: SendRateSnapshot | null;
+}
+
+/** What the sender's rate adaptation believes and chose (`self.rate`). */
+export interface SendRateSnapshot {
+  /** Estimated capacity of our path to the relay, kbit/s (null while unknown). */
+  capacityKbps: number | null;
+  /** The rate aimed at, kbit/s. */
+  targetKbps: number;
+  /** The rate actually sent over the stats window, kbit/s. */
+  actualKbps: number;
+  /** Queue delay on our path to the relay, ms. */
+  queueDelayMs: number;
+  /** Cap from the fastest receiver (when even it is congested), kbit/s; null: none. */
+  receiverCapKbps: number | null;
+  /** The current operating point: JPEG quality, picture size, its scale of the set width (1 = as set), paced frame rate. */
+  quality: number;
+  width: number;
+  height: number;
+  scale: number;
+  fps: number;
+  /** Why, for people: what the link carries, what was chosen and why it is below the settings (e.g. `link ≈ 900 kbit/s: 320×240 q45 12 fps; …`). */
+  reason: string;
+  /** Captures the controller did not send (pacing, or the path still busy). */
+  skipped: number;
+  /** Frames the relay acknowledged, and frames given up as lost. */
+  acked: number;
+  lost: number;
+}
+
+/** What the rate adaptation hands the stats (bit/s; see `SendRateSnapshot`). */
+export interface SendRateFiguresInput {
+  capacityBps: number | null;
+  targetBps: number;
+  queueDelayMs: number;
+  receiverCapBps: number | null;
+  quality: number;
+  width: number;
+  height: number;
+  /** The width set by the user (the ceiling). */
+  ceilingWidth: number;
+  fps: number;
+  reason: string;
+  acked: number;
+  lost: number;
+}
+
+/** What the relay reports about our frames' path to one receiver (`peers[].path`). */
+export interface PathSnapshot {
+  /** Goodput delivered to it over the last second, kbit/s. */
+  goodputKbps: number;
+  /** Queue delay relay → it, ms. */
+  queueDelayMs: number;
+  /** Our frames delivered to it per second. */
+  fps: number;
+  /** Our frames the relay dropped for it per second. */
+  droppedPerSecond: number;
 }
 
 /** One entry of `window.framewire.stats().peers`. */
@@ -62,6 +126,8 @@ export interface PeerStatsSnapshot {
   lastPaintAt: number | null;
   /** WebRTC mode only: the receiver's getStats() figures over the last poll (web/webrtc/), else null. */
   webrtc: WebRtcPeerFigures | null;
+  /** While we send raw frames with delivery feedback: the relay's report of our path to this peer, else null. */
+  path: PathSnapshot | null;
 }
 
 /** getStats() figures of one WebRTC peer; null where the browser reports nothing yet. */
@@ -104,6 +170,8 @@ export class PeerStats {
   lastPaintAt: number | null = null;
   /** Set by the WebRTC transport after each getStats() poll. */
   webrtc: WebRtcPeerFigures | null = null;
+  /** Set by the raw transport from the relay's `delivery` reports (bit/s → kbit/s in the snapshot). */
+  path: { goodputBps: number; queueDelayMs: number; fps: number; droppedPerSecond: number } | null = null;
   readonly #received: SlidingWindow;
   readonly #painted: SlidingWindow;
   readonly #latency: SlidingWindow;
@@ -168,6 +236,15 @@ export class PeerStats {
       decodeMs: roundOrNull(this.#decode.percentile(50, now)),
       lastPaintAt: this.lastPaintAt,
       webrtc: this.webrtc,
+      path:
+        this.path === null
+          ? null
+          : {
+              goodputKbps: round(this.path.goodputBps / 1000, 0),
+              queueDelayMs: round(this.path.queueDelayMs, 1),
+              fps: round(this.path.fps, 1),
+              droppedPerSecond: round(this.path.droppedPerSecond, 1),
+            },
     };
   }
 }
@@ -182,6 +259,10 @@ export class CallStats {
   width = 0;
   height = 0;
   captureClock = '';
+  /** Set by the raw transport after each plan while the rate adaptation is active; null: inactive. */
+  rate: SendRateFiguresInput | null = null;
+  /** Captures the rate controller did not send. */
+  rateSkipped = 0;
   readonly #windowMs: number;
   readonly #now: () => number;
   readonly #sent: SlidingWindow;
@@ -212,6 +293,11 @@ export class CallStats {
     this.skipped++;
   }
 
+  /** A capture was not sent by the rate controller's decision. */
+  rateSkip(): void {
+    this.rateSkipped++;
+  }
+
   /** The counters of peer `id` (created on first use). */
   peer(id: number, name = `peer ${id}`, mode = ''): PeerStats {
     let stats = this.#peers.get(id);
@@ -237,17 +323,38 @@ export class CallStats {
 
   snapshotSelf(): SelfStatsSnapshot {
     const now = this.#now();
+    const kbps = round((this.#sent.rate(now, true) * 8) / 1000, 0);
+    const r = this.rate;
     return {
       framesSent: this.framesSent,
       bytesSent: this.bytesSent,
       fps: round(this.#sent.rate(now), 1),
-      kbps: round((this.#sent.rate(now, true) * 8) / 1000, 0),
+      kbps,
       skipped: this.skipped,
       encodeMs: roundOrNull(this.#encode.percentile(50, now)),
       frameBytes: this.frameBytes,
       width: this.width,
       height: this.height,
       captureClock: this.captureClock,
+      rate:
+        r === null
+          ? null
+          : {
+              capacityKbps: r.capacityBps === null ? null : round(r.capacityBps / 1000, 0),
+              targetKbps: round(r.targetBps / 1000, 0),
+              actualKbps: kbps,
+              queueDelayMs: round(r.queueDelayMs, 1),
+              receiverCapKbps: r.receiverCapBps === null ? null : round(r.receiverCapBps / 1000, 0),
+              quality: r.quality,
+              width: r.width,
+              height: r.height,
+              scale: r.ceilingWidth > 0 ? round(r.width / r.ceilingWidth, 3) : 1,
+              fps: r.fps,
+              reason: r.reason,
+              skipped: this.rateSkipped,
+              acked: r.acked,
+              lost: r.lost,
+            },
     };
   }
 

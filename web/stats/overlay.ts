@@ -15,6 +15,28 @@ function kbps(n: number): string {
   return n >= 10_000 ? `${(n / 1000).toFixed(1)} Mbps` : `${n} kbps`;
 }
 
+/** The relay's report of our frames' path to this peer (only while we send with delivery feedback). */
+function pathRows(p: PeerStatsSnapshot): [string, string][] {
+  const path = p.path;
+  if (path === null) return [];
+  return [['our path to them', `${kbps(path.goodputKbps)} · queue ${ms(path.queueDelayMs)} · ${path.fps.toFixed(1)} fps · ${path.droppedPerSecond.toFixed(1)}/s dropped`]];
+}
+
+/** The sender's rate adaptation (only with delivery feedback). */
+function rateRows(s: SelfStatsSnapshot): [string, string][] {
+  const r = s.rate;
+  if (r === null) return [];
+  const scale = r.scale < 1 ? ` (×${r.scale.toFixed(2)})` : '';
+  return [
+    ['capacity / target', `${r.capacityKbps === null ? '–' : kbps(r.capacityKbps)} / ${kbps(r.targetKbps)}`],
+    ['actual / queue', `${kbps(r.actualKbps)} / ${ms(r.queueDelayMs)}`],
+    ['adapted to', `${r.width}×${r.height}${scale} q${r.quality} ${r.fps} fps`],
+    ...(r.receiverCapKbps === null ? [] : [['fastest receiver', kbps(r.receiverCapKbps)] as [string, string]]),
+    ['why', r.reason],
+    ['skipped (rate)', String(r.skipped)],
+  ];
+}
+
 /** Rows for a remote tile; `transcodedFrom` = the codec the peer sends while the relay converts it to what we receive (server/media). */
 export function peerRows(p: PeerStatsSnapshot, transcodedFrom?: string): [string, string][] {
   if (p.webrtc) {
@@ -39,6 +61,7 @@ export function peerRows(p: PeerStatsSnapshot, transcodedFrom?: string): [string
     ['decode', ms(p.decodeMs)],
     ['drops relay / here', `${p.relayDropped} / ${p.receiverDropped}`],
     ['painted', String(p.framesPainted)],
+    ...pathRows(p),
   ];
 }
 
@@ -51,6 +74,7 @@ export function selfRows(s: SelfStatsSnapshot, mode: string, rttMs: number | nul
     ['frame', s.width > 0 ? `${s.width}×${s.height} · ${bytes(s.frameBytes)}` : '–'],
     ['encode', ms(s.encodeMs)],
     ['skipped (busy)', String(s.skipped)],
+    ...rateRows(s),
     ['sent', String(s.framesSent)],
     ['rtt / clock offset', `${ms(rttMs)} / ${offsetMs.toFixed(1)} ms`],
   ];
