@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { startRelay, type Relay, type RelayOptions } from '../server/relay.ts';
 import type { StatsSnapshot } from '../web/stats/call-stats.ts';
 import { launchChromium, type LaunchedChromium } from './chromium.ts';
@@ -95,6 +96,77 @@ export class CallPages {
   async closeAll(): Promise<void> {
     for (const page of this.#pages.splice(0)) await page.close();
   }
+}
+
+/** What `useCallRig` sets up: one Chromium for the file, and a relay and pages per test. */
+export interface CallRigOptions {
+  /** How Chromium starts. Default `launchChromium()` (the fake camera's own picture). */
+  launch?: () => Promise<LaunchedChromium>;
+  /** Options of the relay started before each test, or `false` to start it in the test with `startRelay`. Default `{}`. */
+  relay?: RelayOptions | false;
+}
+
+/** The browser, the current test's relay and its pages (`useCallRig`). */
+export interface CallRig {
+  readonly chrome: LaunchedChromium;
+  /** The current test's relay; throws if none is running. */
+  readonly relay: Relay;
+  readonly pages: CallPages;
+  /** Starts (or restarts, closing the previous one) the current test's relay. */
+  startRelay(options?: RelayOptions): Promise<Relay>;
+  /** Closes the current test's relay (e.g. to test a restart); safe when none runs. */
+  stopRelay(): Promise<void>;
+  /** Opens a call page against the current relay; closed after the test. */
+  open(options: CallPageOptions): Promise<CallPage>;
+}
+
+/**
+ * Registers the hooks every browser test file needs (call it in a `describe`): Chromium
+ * launched once and closed at the end; after each test its pages closed, then its relay.
+ */
+export function useCallRig(options: CallRigOptions = {}): CallRig {
+  let chrome: LaunchedChromium | undefined;
+  let relay: Relay | undefined;
+  const pages = new CallPages();
+  const rig: CallRig = {
+    get chrome() {
+      if (chrome === undefined) throw new Error('Chromium is not launched (use the rig inside a test)');
+      return chrome;
+    },
+    get relay() {
+      if (relay === undefined) throw new Error('no relay is running in this test');
+      return relay;
+    },
+    pages,
+    async startRelay(relayOptions = {}) {
+      await relay?.close();
+      relay = await startTestRelay(relayOptions);
+      return relay;
+    },
+    async stopRelay() {
+      const running = relay;
+      relay = undefined;
+      await running?.close();
+    },
+    open: (callOptions) => pages.open(rig.chrome.browser, rig.relay.url, callOptions),
+  };
+  beforeAll(async () => {
+    chrome = await (options.launch ?? launchChromium)();
+  });
+  afterAll(async () => {
+    await chrome?.close();
+  });
+  if (options.relay !== false) {
+    const relayOptions = options.relay ?? {};
+    beforeEach(async () => {
+      await rig.startRelay(relayOptions);
+    });
+  }
+  afterEach(async () => {
+    await pages.closeAll();
+    await rig.stopRelay();
+  });
+  return rig;
 }
 
 /** Resolves when the page's connection is open and welcomed. */

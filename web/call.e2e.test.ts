@@ -3,46 +3,25 @@
  * a real relay on loopback: frame flow, picture fidelity, latency stats, chat, the grid.
  */
 import { copyFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Relay } from '../server/relay.ts';
+import { describe, expect, it } from 'vitest';
 import {
-  CallPages,
   comparePictures,
   launchWithTestCamera,
   recordPainted,
   recordSent,
   roomName,
   screenshot,
-  startTestRelay,
   stats,
+  useCallRig,
   waitForPainted,
   type CallPage,
-  type CallPageOptions,
 } from '../web-node/call-page.ts';
-import type { LaunchedChromium } from '../web-node/chromium.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('browser client', () => {
-  let chrome: LaunchedChromium;
-  let relay: Relay;
-  const pages = new CallPages();
-
-  beforeAll(async () => {
-    chrome = await launchWithTestCamera();
-  });
-  afterAll(async () => {
-    await chrome?.close();
-  });
-  beforeEach(async () => {
-    relay = await startTestRelay();
-  });
-  afterEach(async () => {
-    await pages.closeAll();
-    await relay.close();
-  });
-
-  const open = (options: CallPageOptions): Promise<CallPage> => pages.open(chrome.browser, relay.url, options);
+  const rig = useCallRig({ launch: launchWithTestCamera });
+  const open = rig.open;
 
   describe.each([
     { mode: 'jpeg' as const, res: '640x480', fps: 15 },

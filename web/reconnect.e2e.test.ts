@@ -2,46 +2,29 @@
  * Reconnect: the relay restarts mid-call on the same port; both pages show the outage,
  * reconnect by themselves (backoff with jitter), rejoin the room and frames flow again.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Relay } from '../server/relay.ts';
-import { CallPages, roomName, startTestRelay, stats, waitForPainted } from '../web-node/call-page.ts';
-import { launchChromium, type LaunchedChromium } from '../web-node/chromium.ts';
+import { describe, expect, it } from 'vitest';
+import { roomName, stats, useCallRig, waitForPainted } from '../web-node/call-page.ts';
 
 describe('browser client', () => {
   describe('relay restart', () => {
-    let chrome: LaunchedChromium;
-    let relay: Relay | undefined;
-    const pages = new CallPages();
-
-    beforeAll(async () => {
-      chrome = await launchChromium();
-    });
-    afterAll(async () => {
-      await chrome?.close();
-    });
-    afterEach(async () => {
-      await pages.closeAll();
-      await relay?.close();
-    });
+    const rig = useCallRig({ relay: false });
 
     it('reconnects both pages to the restarted relay and frames flow again', async () => {
-      relay = await startTestRelay();
-      const port = relay.port;
+      const { port } = await rig.startRelay();
       const room = roomName('restart');
-      const alice = await pages.open(chrome.browser, relay.url, { room, name: 'Alice', fps: 15 });
-      const bob = await pages.open(chrome.browser, relay.url, { room, name: 'Bob', fps: 15 });
+      const alice = await rig.open({ room, name: 'Alice', fps: 15 });
+      const bob = await rig.open({ room, name: 'Bob', fps: 15 });
       await waitForPainted(bob.page, 'Alice', 10);
       await waitForPainted(alice.page, 'Bob', 10);
 
-      await relay.close();
-      relay = undefined;
+      await rig.stopRelay();
       for (const p of [alice, bob]) {
         await p.page.waitForFunction(() => window.framewire.state().connection === 'reconnecting');
         await p.page.getByTestId('banner').filter({ hasText: 'reconnecting' }).waitFor();
       }
       expect(await alice.page.getByTestId('status').innerText()).toContain('Reconnecting');
 
-      relay = await startTestRelay({ port });
+      await rig.startRelay({ port });
       for (const p of [alice, bob]) {
         await p.page.waitForFunction(() => window.framewire.state().connection === 'open', null, { timeout: 30_000 });
       }

@@ -2,36 +2,19 @@
  * Refused joins: a full room (close 1008) is shown in the lobby with the relay's own limit,
  * and the page does not reconnect (the wrong-secret case is in call.e2e.test.ts).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Relay } from '../server/relay.ts';
-import { CallPages, roomName, startTestRelay } from '../web-node/call-page.ts';
-import { launchChromium, type LaunchedChromium } from '../web-node/chromium.ts';
+import { describe, expect, it } from 'vitest';
+import { roomName, useCallRig } from '../web-node/call-page.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('browser client', () => {
   describe('refused join', () => {
-    let chrome: LaunchedChromium;
-    let relay: Relay | undefined;
-    const pages = new CallPages();
-
-    beforeAll(async () => {
-      chrome = await launchChromium();
-    });
-    afterAll(async () => {
-      await chrome?.close();
-    });
-    afterEach(async () => {
-      await pages.closeAll();
-      await relay?.close();
-      relay = undefined;
-    });
+    const rig = useCallRig({ relay: { maxPeersPerRoom: 1 } });
 
     it('shows "room is full" with the relay’s limit in the lobby and does not reconnect', async () => {
-      relay = await startTestRelay({ maxPeersPerRoom: 1 });
       const room = roomName('full');
-      const owner = await pages.open(chrome.browser, relay.url, { room, name: 'Owner' });
-      const late = await pages.open(chrome.browser, relay.url, { room, name: 'Late', waitConnected: false });
+      const owner = await rig.open({ room, name: 'Owner' });
+      const late = await rig.open({ room, name: 'Late', waitConnected: false });
       const error = late.page.getByTestId('lobby-error');
       await error.waitFor({ state: 'visible' });
       expect(await error.innerText()).toMatch(/Could not join[\s\S]*This room is full \(1 person\)\./);

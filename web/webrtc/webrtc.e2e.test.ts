@@ -5,10 +5,8 @@
  * overlay figures come from getStats(), and a raw-mode peer sees a clear message instead of a
  * black tile. Run `npm run build` first (the relay serves dist/web).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Relay } from '../../server/relay.ts';
-import { CallPages, roomName, startTestRelay, stats, waitForConnected, waitForPainted, type CallPage, type CallPageOptions } from '../../web-node/call-page.ts';
-import { launchChromium, type LaunchedChromium } from '../../web-node/chromium.ts';
+import { describe, expect, it } from 'vitest';
+import { roomName, stats, useCallRig, waitForConnected, waitForPainted, type CallPage, type CallPageOptions } from '../../web-node/call-page.ts';
 import type { HarnessApi } from '../harness/latency-harness.ts';
 import { joinLatency, type CaptureMark, type PaintMark } from '../harness/latency-recorder.ts';
 
@@ -26,35 +24,18 @@ const RECORD_PC_CONFIG = `
 `;
 
 describe('WebRTC mode', () => {
-  let chrome: LaunchedChromium;
-  let relay: Relay;
-  const pages = new CallPages();
-
-  beforeAll(async () => {
-    chrome = await launchChromium();
-  });
-  afterAll(async () => {
-    await chrome?.close();
-  });
-  beforeEach(async () => {
-    // Unreachable STUN/TURN servers: the pages must get them, and still connect on host candidates.
-    relay = await startTestRelay({ iceServers: ICE_SERVERS });
-  });
-  afterEach(async () => {
-    await pages.closeAll();
-    await relay.close();
-  });
-
-  const open = (options: CallPageOptions): Promise<CallPage> => pages.open(chrome.browser, relay.url, options);
+  // Unreachable STUN/TURN servers: the pages must get them, and still connect on host candidates.
+  const rig = useCallRig({ relay: { iceServers: ICE_SERVERS } });
+  const open = rig.open;
   /** Like `open`, with RECORD_PC_CONFIG injected before the app's scripts run. */
   const openRecordingConfig = async (options: CallPageOptions): Promise<CallPage> => {
-    const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await rig.chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript(RECORD_PC_CONFIG);
     const page = await context.newPage();
     const query = new URLSearchParams({ room: options.room, name: options.name, mode: options.mode ?? 'webrtc', fps: String(options.fps ?? 15), autostart: '1', ...options.params });
-    await page.goto(`${relay.url}/?${query.toString()}`);
+    await page.goto(`${rig.relay.url}/?${query.toString()}`);
     await waitForConnected(page);
-    return pages.add({ page, context, close: () => context.close().catch(() => undefined) });
+    return rig.pages.add({ page, context, close: () => context.close().catch(() => undefined) });
   };
   const harness = async (page: CallPage): Promise<{ captures: CaptureMark[]; paints: PaintMark[]; misses: number }> =>
     page.page.evaluate(() => {
@@ -90,7 +71,7 @@ describe('WebRTC mode', () => {
       expect(tile).toEqual({ width: 640, height: 480, srcObject: true });
     }
     // Media went peer to peer: the relay carried signaling only, not a single frame.
-    expect(relay.stats.framesIn).toBe(0);
+    expect(rig.relay.stats.framesIn).toBe(0);
   });
 
   it('fills the stats overlay from getStats(): fps, kbps, jitter buffer, decode time, RTT', async () => {
