@@ -1,21 +1,17 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from './test-support/temp-dir.ts';
 
 describe('bench/all.ts', () => {
-  let dir: string | undefined;
-  afterEach(async () => {
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
+  const tempDir = useTempDir('framewire-bench-all-');
 
   // What CI runs, in its shortest mode: every bench completes and passes its own output
   // checks (exit 0), and the summary names each of them. No timing asserted.
   it('--smoke runs codec, relay and sharp and prints one summary table', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'framewire-bench-all-'));
+    const dir = await tempDir();
     const script = fileURLToPath(new URL('./all.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', script, '--smoke', '--results-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -1,20 +1,16 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from './test-support/temp-dir.ts';
 import { runCodecBench } from './codec.ts';
 
 describe('bench/codec.ts', () => {
-  let dir: string | undefined;
-  afterEach(async () => {
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
+  const tempDir = useTempDir('framewire-bench-codec-');
 
   // Runs the bench in its shortest mode: its own output checks must pass and the results
   // must be written. No timing is asserted.
   it('--smoke measures every case, passes its own checks and writes codec.json + codec.md', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'framewire-bench-codec-'));
+    const dir = await tempDir();
     const result = await runCodecBench({ mode: 'smoke', resultsDir: dir });
     expect(result.failures).toEqual([]);
     expect(result.header.encodeDecodeNs.median).toBeGreaterThan(0);

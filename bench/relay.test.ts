@@ -1,21 +1,17 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from './test-support/temp-dir.ts';
 import { runRelayBench, type RelayBenchResult } from './relay.ts';
 
 describe('bench/relay.ts', () => {
-  let dir: string | undefined;
-  afterEach(async () => {
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
+  const tempDir = useTempDir('framewire-bench-relay-');
 
   // The shortest mode against the real relay and the bare-ws baseline, each in its own
   // process: every run must pass its own output checks (bytes received = bytes sent × fanout
   // − drops, something forwarded, valid frames). No timing or ratio is asserted.
   it('--smoke runs every case against both relays, passes its own checks and writes relay.json + relay.md', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'framewire-bench-relay-'));
+    const dir = await tempDir();
     const result = await runRelayBench({ mode: 'smoke', resultsDir: dir });
     expect(result.ok).toBe(true);
     const names = result.cases.map((c) => c.case);

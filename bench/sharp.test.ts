@@ -1,15 +1,11 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from './test-support/temp-dir.ts';
 import { QUALITIES, runSharpBench, SIZES, syntheticFrame } from './sharp.ts';
 
 describe('bench/sharp.ts', () => {
-  let dir: string | undefined;
-  afterEach(async () => {
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
+  const tempDir = useTempDir('framewire-bench-sharp-');
 
   describe('syntheticFrame', () => {
     it('is deterministic, opaque RGBA of the asked size', () => {
@@ -23,7 +19,7 @@ describe('bench/sharp.ts', () => {
   // Shortest mode: every size × input × quality × mozjpeg combination is encoded and its own
   // checks pass (complete JPEG, right dimensions, BGRA path = RGBA path byte for byte). No timing asserted.
   it('--smoke encodes every combination, passes its own checks and writes sharp.json + sharp.md', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'framewire-bench-sharp-'));
+    const dir = await tempDir();
     const result = await runSharpBench({ mode: 'smoke', resultsDir: dir });
     expect(result.ok).toBe(true);
     expect(result.rows).toHaveLength(SIZES.length * 2 * QUALITIES.length * 2);
