@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { startRelay, type Relay, type RelayOptions } from '../server/relay.ts';
 import type { StatsSnapshot } from '../web/stats/call-stats.ts';
+import { percentile } from '../web/stats/percentile.ts';
 import { launchChromium, type LaunchedChromium } from './chromium.ts';
 
 /** Where screenshots go (gitignored). */
@@ -325,7 +326,5 @@ function meanAbsDiff(a: number[], b: number[]): number {
 }
 
 function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return percentile(values, 50);
 }

@@ -43,8 +43,14 @@ try {
     await video.play();
     await new Promise((r) => setTimeout(r, 500));
     const stat = (xs: number[]): { medianMs: number; p95Ms: number } => {
+      // NOTE: the project's one percentile definition (web/stats/percentile.ts: linear
+      // interpolation between closest ranks), written out because this runs inside the page.
       const s = [...xs].sort((a, b) => a - b);
-      const at = (q: number): number => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+      const at = (q: number): number => {
+        const rank = q * (s.length - 1);
+        const lo = Math.floor(rank);
+        return s[lo]! + (s[Math.ceil(rank)]! - s[lo]!) * (rank - lo);
+      };
       return { medianMs: Math.round(at(0.5) * 100) / 100, p95Ms: Math.round(at(0.95) * 100) / 100 };
     };
     const out: Row[] = [];

@@ -8,6 +8,7 @@
 import { WebSocket } from 'ws';
 import { Codec, codecName, decodeFrame, type Frame } from '../../codec/index.ts';
 import { joinUrl, type JoinOptions } from './join-url.ts';
+import { percentileOfSorted } from '../../web/stats/percentile.ts';
 
 /** Latency samples kept for percentiles (the newest ones). */
 export const DEFAULT_LATENCY_SAMPLES = 10_000;
@@ -126,7 +127,7 @@ export class ReceiverBot {
   /** Counters and latency so far. */
   report(): ReceiverReport {
     const sorted = [...this.#latencies].sort((a, b) => a - b);
-    const pick = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+    const pick = (q: number): number => percentileOfSorted(sorted, q * 100);
     const seconds = (this.#last - this.#first) / 1000;
     return {
       peerId: this.#peerId,
