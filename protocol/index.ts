@@ -58,6 +58,7 @@ export {
   type RoutedMessage,
   type ServerMessage,
   type ServerMessageType,
+  type PathReport,
   type StatsReplyMessage,
   type TranscodingMessage,
   type WelcomeMessage,

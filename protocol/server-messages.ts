@@ -91,6 +91,28 @@ export interface StatsReplyMessage {
   type: 'stats';
   /** Frames the relay dropped towards us, per source id. */
   drops: Record<string, number>;
+  /** Our path as the relay's ack window sees it; only once we ack (delivery feedback). */
+  path?: PathReport;
+}
+
+/** The path from the relay to one receiver in ack mode (`StatsReplyMessage.path`; the relay's `PathFigures`). */
+export interface PathReport {
+  /** Bytes we acked over the last second, bit/s. */
+  goodputBps: number;
+  /** Relay send → our receive above its 10 s minimum, smoothed, ms. */
+  queueDelayMs: number;
+  /** Minimum relay send → ack arrival over 10 s, ms (0 before the first ack). */
+  baseRoundTripMs: number;
+  /** Bytes the relay lets be in flight towards us (a frame always goes out when nothing is in flight). */
+  windowBytes: number;
+  /** Bytes sent to us and not acked yet. */
+  inFlightBytes: number;
+  /** Frames sent to us and not acked yet. */
+  inFlightFrames: number;
+  /** Frames acked since ack mode began. */
+  acked: number;
+  /** Frames released unacked (expired, or skipped by us). */
+  lost: number;
 }
 
 export interface ErrorMessage {
@@ -122,12 +144,20 @@ export interface RecordingMessage {
   files?: RecordedFileInfo[];
 }
 
-/** server/media: answer to `transcode`. */
+/** server/media: answer to `transcode`, or (`auto: true`) the relay switched `from`'s frames for this peer's path by itself. */
 export interface TranscodingMessage {
   type: 'transcoding';
   from: number;
   codec: 'jpeg' | 'off';
+  /** With `jpeg`: JPEG quality, 1..100. */
   quality?: number;
+  /** True if the relay decided it (thin path), absent when answering `transcode`. */
+  auto?: boolean;
+  /** With `auto` and `jpeg`: the size of the pictures sent (≤ the source's). */
+  width?: number;
+  height?: number;
+  /** With `auto`: why, for people (e.g. "your link ≈ 0.9 Mbit/s, this source sends 6.1 Mbit/s"). */
+  reason?: string;
 }
 
 /** Every message the relay and its built-in extensions send. */

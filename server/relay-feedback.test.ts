@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Codec, decodeFrame, encodeFrame } from '../codec/index.ts';
-import type { AckEntry } from '../protocol/index.ts';
 import { relayNow, startRelay, type Relay } from './relay.ts';
-import { connectClient, waitFor, type TestClient } from './test-client.ts';
+import { ackEvery, connectClient, waitFor, type TestClient } from './test-client.ts';
 
 const relays: Relay[] = [];
 const clients: TestClient[] = [];
@@ -21,23 +20,6 @@ function jpegFrame(seq: number): Uint8Array {
   return encodeFrame({ codec: Codec.jpeg, width: 64, height: 48, payload, seq, captureTime: Date.now() });
 }
 
-/** A receiver that acks what it gets every 20 ms (as a browser would, on the relay clock: same process here). */
-function ackEvery20ms(client: TestClient): { stop(): void } {
-  let pending: AckEntry[] = [];
-  client.socket.on('message', (data, isBinary) => {
-    if (!isBinary) return;
-    const f = decodeFrame(data as Buffer);
-    pending.push([f.sourceId, f.seq, relayNow()]);
-  });
-  const timer = setInterval(() => {
-    if (pending.length === 0) return;
-    client.send({ type: 'ack', frames: pending });
-    pending = [];
-  }, 20);
-  client.send({ type: 'ack', frames: [] }); // feedback-aware from the start
-  return { stop: () => clearInterval(timer) };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Relay delivery feedback (real sockets)', () => {
@@ -54,8 +36,8 @@ describe('Relay delivery feedback (real sockets)', () => {
     const steady = await join('steady');
     const quitter = await join('quitter');
     sender.send({ type: 'ack', frames: [] });
-    const steadyAcks = ackEvery20ms(steady);
-    const quitterAcks = ackEvery20ms(quitter);
+    const steadyAcks = ackEvery(steady);
+    const quitterAcks = ackEvery(quitter);
     await waitFor(() => relay.path(steady.peerId)!.ackMode && relay.path(quitter.peerId)!.ackMode && relay.path(sender.peerId)!.ackMode);
     expect(relay.path(sender.peerId)).toMatchObject({ ackMode: true, inFlightFrames: 0 });
 

@@ -16,7 +16,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { DEFAULT_RELAY_LOG_LEVEL, resolveOptions, type RelayOptions, type ResolvedOptions } from './options.ts';
 import { RelayCore, type FrameEvent, type RelayEvents } from './relay-core.ts';
 import { RelayMetrics, type RelayStats } from './relay-metrics.ts';
-import type { PathFigures } from './session/ack-window.ts';
+import type { PathFigures, SourceFigures } from './session/ack-window.ts';
 import { readSourceId, type PeerInfo } from './session/peer.ts';
 
 export {
@@ -47,7 +47,7 @@ export type { RouteHandler } from './http/routes.ts';
 export type { RelayServer, RequestHandler, ServerFactory } from './http/server-factory.ts';
 export type { FrameEvent, RelayEvents } from './relay-core.ts';
 export type { PeerInfo } from './session/peer.ts';
-export type { PathFigures } from './session/ack-window.ts';
+export type { PathFigures, SourceFigures } from './session/ack-window.ts';
 export type { RelayStats } from './relay-metrics.ts';
 export { CloseCode, RelayError, WS_PATH, type RelayErrorCode } from '../protocol/index.ts';
 export { relayNow } from './clock.ts';
@@ -240,6 +240,15 @@ export class Relay {
    */
   path(peerId: number): PathFigures | undefined {
     return this.#core.peers.get(peerId)?.path();
+  }
+
+  /**
+   * How `sourceId`'s frames reach `receiverId` over the last second (acked bitrate and fps,
+   * frames dropped per second), transcoded ones included; undefined if there is no such
+   * receiver, it does not ack, or none of those frames was acked or dropped yet.
+   */
+  sourcePath(receiverId: number, sourceId: number): SourceFigures | undefined {
+    return this.#core.peers.get(receiverId)?.sourceFigures(sourceId);
   }
 
   /** Graceful shutdown: close 1001 to everyone, wait (up to `shutdownTimeoutMs`), stop the server. Safe to call twice. */

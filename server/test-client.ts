@@ -3,6 +3,9 @@
  * message and frame it receives, and waits for the ones a test expects.
  */
 import WebSocket from 'ws';
+import { decodeFrame } from '../codec/index.ts';
+import type { AckEntry } from '../protocol/index.ts';
+import { relayNow } from './clock.ts';
 
 /** Options of `connectClient`. */
 export interface TestClientOptions {
@@ -148,4 +151,25 @@ export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promi
     if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * Makes `client` a receiver that acks every frame it gets, in one `ack` per `intervalMs`
+ * (as a browser does; `receivedAt` on the relay clock: same process). Sends an empty `ack`
+ * first, so it is feedback-aware from the start.
+ */
+export function ackEvery(client: TestClient, intervalMs = 20): { stop(): void } {
+  let pending: AckEntry[] = [];
+  client.socket.on('message', (data, isBinary) => {
+    if (!isBinary) return;
+    const f = decodeFrame(data as Buffer);
+    pending.push([f.sourceId, f.seq, relayNow()]);
+  });
+  const timer = setInterval(() => {
+    if (pending.length === 0) return;
+    client.send({ type: 'ack', frames: pending });
+    pending = [];
+  }, intervalMs);
+  client.send({ type: 'ack', frames: [] });
+  return { stop: () => clearInterval(timer) };
 }

@@ -2,7 +2,7 @@
  * The control types the relay answers itself, registered in the same table as extensions'
  * (dispatcher.ts): the routed ones (signal, invite, accept, decline, hangup) go to one peer
  * of the room as `{type, from, data?}`; chat goes to the whole room; ping and stats are
- * answered to the sender; `ack` feeds the sender's ack window (session/ack-window.ts).
+ * answered to the sender (`stats` with the receiver's path once it acks); `ack` feeds the sender's ack window (session/ack-window.ts).
  * docs/protocol.md › client → server.
  */
 import {
@@ -45,6 +45,24 @@ export function registerBuiltins(dispatcher: ControlDispatcher, options: { maxCh
   });
   dispatcher.builtin('stats', (peer) => {
     const out: StatsReplyMessage = { type: 'stats', drops: Object.fromEntries(peer.drops()) };
+    if (peer.feedback) {
+      const p = peer.path();
+      out.path = {
+        goodputBps: Math.round(p.goodputBps),
+        queueDelayMs: round1(p.queueDelayMs),
+        baseRoundTripMs: round1(p.baseRoundTripMs),
+        windowBytes: Math.round(p.windowBytes),
+        inFlightBytes: Math.round(p.inFlightBytes),
+        inFlightFrames: p.inFlightFrames,
+        acked: p.acked,
+        lost: p.lost,
+      };
+    }
     peer.sendControl(out);
   });
+}
+
+/** `x` to one decimal. */
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
 }

@@ -1,6 +1,7 @@
 /**
  * Server-side media (ffmpeg + sharp) attached to a running relay: recording (frame log +
- * MP4 per participant), snapshots over HTTP, and relay-side BGRA→JPEG transcoding. The
+ * MP4 per participant), snapshots over HTTP, relay-side BGRA→JPEG transcoding on request,
+ * and automatic per-receiver downscaling for receivers on thin paths (thin-receiver.ts). The
  * relay CLI (server/main.ts) calls `attachMedia` once after the relay starts. Everything
  * goes through the relay's public API: `frame`/`peer-joined`/`peer-left` events, the
  * `record` and `transcode` control types, and the snapshot route.
@@ -15,6 +16,7 @@ import { checkQuality, DEFAULT_JPEG_QUALITY } from './jpeg.ts';
 import { registerMediaMetrics } from './media-metrics.ts';
 import { Recorder, type RecordingFiles } from './recorder.ts';
 import { SNAPSHOT_ROUTE, SnapshotStore } from './snapshots.ts';
+import { ThinReceivers, type ThinReceiverOptions } from './thin-receiver.ts';
 import { Transcoder, type TranscoderStats } from './transcoder.ts';
 
 export { FfmpegError, ffmpegPath, spawnFfmpeg, runFfmpeg, type FfmpegErrorCode } from './ffmpeg.ts';
@@ -37,6 +39,10 @@ export interface MediaOptions {
   transcodeQuality?: number;
   /** JPEG quality of snapshots of BGRA frames, 1..100. Default 85. */
   snapshotQuality?: number;
+  /** Automatic downscaling for receivers whose path cannot carry a source's frames (false: off). Default on, with its defaults. */
+  thinReceivers?: ThinReceiverOptions | false;
+  /** sharp jobs in flight at most, all transcoding together. Default 4. */
+  maxTranscodeJobs?: number;
 }
 
 /** What `attachMedia` returns; `close()` stops recordings and children, safe to call twice. */
@@ -46,6 +52,8 @@ export interface MediaHandle {
   readonly recorder: Recorder | null;
   readonly snapshots: SnapshotStore;
   readonly transcoder: Transcoder;
+  /** Automatic downscaling for thin receivers, or null when `thinReceivers` is false. */
+  readonly thinReceivers: ThinReceivers | null;
   /** Transcoding counters. */
   readonly stats: { transcode: TranscoderStats };
 }
@@ -73,7 +81,13 @@ export function attachMedia(relay: Relay, options: MediaOptions = {}): MediaHand
     quality: options.snapshotQuality,
     checkSecret: (room, secret) => relay.checkRoomSecret(room, secret),
   });
-  const transcoder = new Transcoder(relay, { quality: transcodeQuality });
+  let thin: ThinReceivers | null = null;
+  const transcoder = new Transcoder(relay, {
+    quality: transcodeQuality,
+    maxJobs: options.maxTranscodeJobs,
+    onAutoConverted: (receiverId, sourceId, made) => thin?.learn(receiverId, sourceId, made),
+  });
+  thin = options.thinReceivers === false ? null : new ThinReceivers(relay, transcoder, options.thinReceivers);
   let closed: Promise<void> | null = null;
 
   const nameOf = (room: string, peerId: number): string =>
@@ -82,6 +96,7 @@ export function attachMedia(relay: Relay, options: MediaOptions = {}): MediaHand
   const onFrame = (e: { room: string; peerId: number; frame: Frame }): void => {
     snapshots.update(e.room, e.peerId, e.frame);
     recorder?.write(e.room, e.peerId, nameOf(e.room, e.peerId), e.frame);
+    thin?.onFrame(e.room, e.peerId, e.frame);
     if (transcoder.has(e.peerId)) transcoder.onFrame(e.peerId, e.frame);
   };
   const onJoined = ({ peer }: { peer: PeerInfo }): void => {
@@ -92,6 +107,7 @@ export function attachMedia(relay: Relay, options: MediaOptions = {}): MediaHand
     names.delete(peer.id);
     snapshots.forget(peer.room, peer.id);
     transcoder.forget(peer.id);
+    thin?.forget(peer.id);
     void recorder?.leave(peer.room, peer.id).then((files) => {
       if (files !== undefined) log.info('recording finished', { ...files });
     });
@@ -133,6 +149,7 @@ export function attachMedia(relay: Relay, options: MediaOptions = {}): MediaHand
     }
     if (from === peer.id || !relay.peers(peer.room).some((p) => p.id === from)) throw RelayError.noSuchPeer('transcode', from);
     if (closed !== null) throw RelayError.badMessage('transcode', 'media is shutting down');
+    thin?.pin(peer.id, from); // the receiver's choice wins over automatic downscaling
     if (codec === 'jpeg') transcoder.subscribe(peer.id, from, quality);
     else transcoder.unsubscribe(peer.id, from);
     relay.sendControl(peer.id, { type: 'transcoding', from, codec, ...(codec === 'jpeg' ? { quality } : {}) });
@@ -145,6 +162,7 @@ export function attachMedia(relay: Relay, options: MediaOptions = {}): MediaHand
     recorder,
     snapshots,
     transcoder,
+    thinReceivers: thin,
     get stats() {
       return { transcode: transcoder.stats };
     },
@@ -154,6 +172,7 @@ export function attachMedia(relay: Relay, options: MediaOptions = {}): MediaHand
         relay.off('peer-joined', onJoined);
         relay.off('peer-left', onLeft);
         unregisterMetrics();
+        thin?.close();
         transcoder.close();
         snapshots.clear();
         await recorder?.close();

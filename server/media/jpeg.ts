@@ -1,9 +1,9 @@
 /**
- * JPEG with sharp (libvips on the libuv thread pool): BGRA pixels → JPEG, and the size of a
- * JPEG. sharp reads raw pixels as RGBA, so BGRA is swizzled with the codec's `bgraToRgba`.
+ * JPEG with sharp (libvips on the libuv thread pool): BGRA pixels → JPEG, a BGRA or JPEG
+ * frame → a (smaller) JPEG, and the size of a JPEG. sharp reads raw pixels as RGBA, so BGRA is swizzled with the codec's `bgraToRgba`.
  */
-import sharp from 'sharp';
-import { bgraToRgba } from '../../codec/index.ts';
+import sharp, { type Sharp } from 'sharp';
+import { bgraToRgba, Codec } from '../../codec/index.ts';
 
 /** JPEG quality used when none is given, 1..100. */
 export const DEFAULT_JPEG_QUALITY = 75;
@@ -24,6 +24,35 @@ export async function bgraToJpeg(
   const jpeg = await sharp(rgba, { raw: { width, height, channels: 4 } })
     .jpeg({ quality })
     .toBuffer();
+  return new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength);
+}
+
+/**
+ * Converts one video frame's pixels to a JPEG of `width`×`height` (a downscale, or the same
+ * size) and `quality`: BGRA is swizzled and encoded, JPEG is decoded, resized and re-encoded.
+ * Throws `TypeError` for other codecs.
+ */
+export async function scaledJpeg(
+  frame: { codec: number; width: number; height: number; payload: Uint8Array },
+  width: number,
+  height: number,
+  quality: number,
+): Promise<Uint8Array> {
+  checkQuality(quality);
+  let image: Sharp;
+  if (frame.codec === Codec.bgra) {
+    const expected = frame.width * frame.height * 4;
+    if (frame.payload.byteLength !== expected) {
+      throw new RangeError(`bgra buffer size wrong [bytes:${frame.payload.byteLength}, expected:${expected}]`);
+    }
+    image = sharp(bgraToRgba(frame.payload), { raw: { width: frame.width, height: frame.height, channels: 4 } });
+  } else if (frame.codec === Codec.jpeg) {
+    image = sharp(frame.payload);
+  } else {
+    throw new TypeError(`cannot scale this codec to JPEG [codec:${frame.codec}]`);
+  }
+  if (width !== frame.width || height !== frame.height) image = image.resize(width, height, { fit: 'fill', kernel: 'linear' });
+  const jpeg = await image.jpeg({ quality }).toBuffer();
   return new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength);
 }
 

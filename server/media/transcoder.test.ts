@@ -85,12 +85,12 @@ describe('relay-side transcoding', () => {
     transcoder.onFrame(1, frame(0));
     transcoder.onFrame(1, frame(1));
     transcoder.onFrame(1, frame(2));
-    expect(transcoder.stats).toEqual({ converted: 0, dropped: 2, sent: 0 });
+    expect(transcoder.stats).toEqual({ converted: 0, dropped: 2, sent: 0, autoConverted: 0, autoDropped: 0, autoSent: 0 });
     await expect.poll(() => transcoder.stats.converted).toBe(1);
     // Once free, the next frame is converted again.
     transcoder.onFrame(1, frame(3));
     await expect.poll(() => transcoder.stats.converted).toBe(2);
-    expect(transcoder.stats).toEqual({ converted: 2, dropped: 2, sent: 4 });
+    expect(transcoder.stats).toEqual({ converted: 2, dropped: 2, sent: 4, autoConverted: 0, autoDropped: 0, autoSent: 0 });
     expect(sent.map((s) => [s.peerId, decodeFrame(s.bytes).seq])).toEqual([[2, 0], [3, 0], [2, 3], [3, 3]]);
     const out = decodeFrame(sent[0]!.bytes);
     expect(out).toMatchObject({ codec: Codec.jpeg, width: 64, height: 48, seq: 0, captureTime: 1000, sourceId: 1 });
@@ -98,6 +98,57 @@ describe('relay-side transcoding', () => {
     expect(sent[1]!.bytes).toBe(sent[0]!.bytes);
     transcoder.close();
     expect(excluded.slice(-2)).toEqual(['2<-1:false', '3<-1:false']);
+  });
+
+  it('converts automatically per (source, receiver): smaller JPEG of the same frame, paced, one job per pair, a global job cap', async () => {
+    const sent: { peerId: number; bytes: Uint8Array }[] = [];
+    const excluded: string[] = [];
+    const learned: string[] = [];
+    let now = 0;
+    const transcoder = new Transcoder(
+      {
+        sendFrame: (peerId, bytes) => (sent.push({ peerId, bytes }), true),
+        setSourceExcluded: (receiver, source, on) => void excluded.push(`${receiver}<-${source}:${on}`),
+      },
+      { maxJobs: 2, now: () => now, onAutoConverted: (r, s, made) => void learned.push(`${r}<-${s}:${made.width}x${made.height}q${made.quality}`) },
+    );
+    const source = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 40, g: 120, b: 200 } } }).jpeg({ quality: 80 }).toBuffer();
+    const frame = (seq: number, sourceId = 1): Frame =>
+      decodeFrame(encodeFrame({ codec: Codec.jpeg, width: 320, height: 240, payload: new Uint8Array(source), seq, captureTime: 5000 + seq, sourceId }));
+    expect(transcoder.has(1)).toBe(false);
+    transcoder.setAuto(2, 1, { width: 160, height: 120, quality: 40, fps: 10 });
+    transcoder.setAuto(3, 1, { width: 80, height: 60, quality: 30, fps: 10 });
+    transcoder.setAuto(4, 1, { width: 80, height: 60, quality: 30, fps: 10 });
+    expect(excluded).toEqual(['2<-1:true', '3<-1:true', '4<-1:true']);
+    expect([transcoder.has(1), transcoder.autoCount]).toEqual([true, 3]);
+
+    transcoder.onFrame(1, frame(0)); // 2 and 3 start; 4 finds the pool (2 jobs) busy
+    expect(transcoder.jobs).toBe(2);
+    expect(transcoder.stats.autoDropped).toBe(1);
+    now = 10; // too soon for 2 and 3 (paced to 10 fps: not a drop); 4 still finds the pool busy
+    transcoder.onFrame(1, frame(1));
+    expect(transcoder.stats.autoDropped).toBe(2);
+    await expect.poll(() => transcoder.stats.autoSent).toBe(2);
+    expect(transcoder.jobs).toBe(0);
+    const out = new Map(sent.map((s) => [s.peerId, decodeFrame(s.bytes)]));
+    expect(out.get(2)).toMatchObject({ codec: Codec.jpeg, width: 160, height: 120, seq: 0, captureTime: 5000, sourceId: 1 });
+    expect(out.get(3)).toMatchObject({ codec: Codec.jpeg, width: 80, height: 60, seq: 0, sourceId: 1 });
+    expect(await sharp(out.get(2)!.payload).metadata()).toMatchObject({ format: 'jpeg', width: 160, height: 120 });
+    expect(learned.sort()).toEqual(['2<-1:160x120q40', '3<-1:80x60q30']);
+
+    // A new target takes effect on the next frame; off restores the source's own frames, and a conversion still running is not delivered.
+    transcoder.setAuto(2, 1, { width: 240, height: 180, quality: 50, fps: 10 });
+    now = 200;
+    transcoder.onFrame(1, frame(2));
+    transcoder.setAuto(3, 1, null);
+    transcoder.setAuto(3, 1, null); // twice: nothing more
+    await expect.poll(() => transcoder.stats.autoConverted).toBe(4);
+    expect(sent.slice(2).map((s) => [s.peerId, decodeFrame(s.bytes).width])).toEqual([[2, 240]]);
+    expect(excluded.slice(3)).toEqual(['3<-1:false']);
+    transcoder.forget(4);
+    transcoder.close();
+    expect(excluded.slice(4)).toEqual(['2<-1:false']);
+    expect(() => transcoder.setAuto(2, 1, { width: 0, height: 1, quality: 50, fps: 1 })).toThrow(TypeError);
   });
 
   it('a receiving bot with transcode: true asks for JPEG from every BGRA sender', async () => {

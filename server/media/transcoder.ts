@@ -6,9 +6,15 @@
  * (`sendFrame`). One converter per (source, quality) serves all its receivers and is
  * bounded: while it is busy with a source's previous frame, new frames of that source are
  * dropped, never queued. A source that already sends JPEG is passed through as it is.
+ *
+ * Automatic conversions (thin-receiver.ts drives them with `setAuto`) are per (source,
+ * receiver): a JPEG of a given size and quality, BGRA or JPEG in, paced to at most `fps`.
+ * At most one conversion in flight per pair, and at most `maxJobs` sharp jobs in flight in
+ * all (manual ones included); a frame that finds its pair or the pool busy is dropped.
  */
 import { Codec, encodeFrame, type Frame } from '../../codec/index.ts';
-import { bgraToJpeg, checkQuality, DEFAULT_JPEG_QUALITY } from './jpeg.ts';
+import { relayNow } from '../clock.ts';
+import { bgraToJpeg, checkQuality, DEFAULT_JPEG_QUALITY, scaledJpeg } from './jpeg.ts';
 
 /** What the transcoder needs of the relay. */
 export interface TranscodeSink {
@@ -20,6 +26,33 @@ export interface TranscodeSink {
 export interface TranscoderOptions {
   /** JPEG quality when a receiver does not ask for one, 1..100. Default 75. */
   quality?: number;
+  /** sharp jobs in flight at most, all conversions together (a frame beyond it is dropped). Default `DEFAULT_MAX_TRANSCODE_JOBS` (4). */
+  maxJobs?: number;
+  /** Called per automatic conversion made, with its size, quality and JPEG bytes (to learn sizes). Default none. */
+  onAutoConverted?: (receiverId: number, sourceId: number, made: AutoConverted) => void;
+  /** The relay clock, ms (pacing of automatic conversions). Default `relayNow`. */
+  now?: () => number;
+}
+
+export const DEFAULT_MAX_TRANSCODE_JOBS = 4;
+
+/** What an automatic conversion of one (source, receiver) pair makes. */
+export interface AutoTarget {
+  width: number;
+  height: number;
+  /** JPEG quality, 1..100. */
+  quality: number;
+  /** Conversions per second at most (frames in between are skipped). */
+  fps: number;
+}
+
+/** One automatic conversion made. */
+export interface AutoConverted {
+  width: number;
+  height: number;
+  quality: number;
+  /** JPEG payload bytes. */
+  bytes: number;
 }
 
 /** Counters of a `Transcoder`. */
@@ -30,7 +63,24 @@ export interface TranscoderStats {
   dropped: number;
   /** Frames handed to receivers (converted or passed through). */
   sent: number;
+  /** Frames converted automatically for a thin receiver. */
+  autoConverted: number;
+  /** Frames not converted automatically because their pair or the job pool was busy. */
+  autoDropped: number;
+  /** Automatically converted frames handed to receivers. */
+  autoSent: number;
 }
+
+interface AutoConversion {
+  readonly receiverId: number;
+  target: AutoTarget;
+  busy: boolean;
+  /** When the last conversion started (relay clock, ms). */
+  lastStart: number;
+}
+
+/** Pacing slack: a frame may start a conversion this share of the interval early (capture jitter). */
+const PACING_SLACK = 0.8;
 
 interface Converter {
   quality: number;
@@ -43,13 +93,70 @@ export class Transcoder {
   readonly #defaultQuality: number;
   /** sourceId → quality → converter. */
   readonly #converters = new Map<number, Map<number, Converter>>();
-  readonly #stats: TranscoderStats = { converted: 0, dropped: 0, sent: 0 };
+  /** sourceId → receiverId → automatic conversion. */
+  readonly #auto = new Map<number, Map<number, AutoConversion>>();
+  readonly #stats: TranscoderStats = { converted: 0, dropped: 0, sent: 0, autoConverted: 0, autoDropped: 0, autoSent: 0 };
+  readonly #maxJobs: number;
+  readonly #onAutoConverted: (receiverId: number, sourceId: number, made: AutoConverted) => void;
+  readonly #now: () => number;
+  #jobs = 0;
   #closed = false;
 
   constructor(sink: TranscodeSink, options: TranscoderOptions = {}) {
     this.#sink = sink;
     this.#defaultQuality = options.quality ?? DEFAULT_JPEG_QUALITY;
     checkQuality(this.#defaultQuality);
+    const maxJobs = options.maxJobs ?? DEFAULT_MAX_TRANSCODE_JOBS;
+    if (!Number.isInteger(maxJobs) || maxJobs < 1) throw new TypeError(`maxJobs must be an integer >= 1 [maxJobs:${maxJobs}]`);
+    this.#maxJobs = maxJobs;
+    this.#onAutoConverted = options.onAutoConverted ?? (() => undefined);
+    this.#now = options.now ?? relayNow;
+  }
+
+  /** sharp jobs in flight now. */
+  get jobs(): number {
+    return this.#jobs;
+  }
+
+  /** (source, receiver) pairs converted automatically now. */
+  get autoCount(): number {
+    let n = 0;
+    for (const byReceiver of this.#auto.values()) n += byReceiver.size;
+    return n;
+  }
+
+  /**
+   * Automatic conversion of `sourceId` for `receiverId`: with a target, the receiver stops
+   * getting the source's own frames and gets JPEG of that size and quality instead (a new
+   * target replaces the old one); with null, it gets the source's own frames again.
+   */
+  setAuto(receiverId: number, sourceId: number, target: AutoTarget | null): void {
+    if (target === null) {
+      const byReceiver = this.#auto.get(sourceId);
+      if (byReceiver === undefined || !byReceiver.delete(receiverId)) return;
+      if (byReceiver.size === 0) this.#auto.delete(sourceId);
+      this.#sink.setSourceExcluded(receiverId, sourceId, false);
+      return;
+    }
+    checkQuality(target.quality);
+    if (!(target.width >= 1 && target.height >= 1 && target.fps > 0)) {
+      throw new TypeError(`auto target needs a size >= 1 and fps > 0 [width:${target.width}, height:${target.height}, fps:${target.fps}]`);
+    }
+    if (this.#closed) return;
+    let byReceiver = this.#auto.get(sourceId);
+    if (byReceiver === undefined) this.#auto.set(sourceId, (byReceiver = new Map()));
+    const current = byReceiver.get(receiverId);
+    if (current !== undefined) {
+      current.target = { ...target };
+      return;
+    }
+    byReceiver.set(receiverId, { receiverId, target: { ...target }, busy: false, lastStart: Number.NEGATIVE_INFINITY });
+    this.#sink.setSourceExcluded(receiverId, sourceId, true);
+  }
+
+  /** The automatic target of a pair, if it is converted automatically. */
+  autoTarget(receiverId: number, sourceId: number): Readonly<AutoTarget> | undefined {
+    return this.#auto.get(sourceId)?.get(receiverId)?.target;
   }
 
   /** The quality used when a receiver does not ask for one. */
@@ -92,6 +199,10 @@ export class Transcoder {
   /** A peer left: drop it as a source and as a receiver. */
   forget(peerId: number): void {
     this.#converters.delete(peerId);
+    this.#auto.delete(peerId);
+    for (const [sourceId, byReceiver] of this.#auto) {
+      if (byReceiver.delete(peerId) && byReceiver.size === 0) this.#auto.delete(sourceId);
+    }
     for (const [sourceId, byQuality] of this.#converters) {
       for (const [quality, converter] of byQuality) {
         if (converter.receivers.delete(peerId) && converter.receivers.size === 0) byQuality.delete(quality);
@@ -100,25 +211,31 @@ export class Transcoder {
     }
   }
 
-  /** True if some receiver wants `sourceId` transcoded. */
+  /** True if some receiver wants `sourceId` transcoded (asked for, or automatically). */
   has(sourceId: number): boolean {
-    return this.#converters.has(sourceId);
+    return this.#converters.has(sourceId) || this.#auto.has(sourceId);
   }
 
   /** A relayed frame of `sourceId` (already stamped). Converts or passes it on for subscribed receivers. */
   onFrame(sourceId: number, frame: Frame): void {
+    if (this.#closed) return;
+    const byReceiver = this.#auto.get(sourceId);
+    if (byReceiver !== undefined && (frame.codec === Codec.jpeg || frame.codec === Codec.bgra)) {
+      for (const auto of byReceiver.values()) this.#convertAuto(sourceId, auto, frame);
+    }
     const byQuality = this.#converters.get(sourceId);
-    if (byQuality === undefined || this.#closed) return;
+    if (byQuality === undefined) return;
     for (const converter of byQuality.values()) {
       if (frame.codec === Codec.jpeg) {
         this.#deliver(converter, frame.bytes);
         continue;
       }
-      if (converter.busy) {
+      if (converter.busy || this.#jobs >= this.#maxJobs) {
         this.#stats.dropped++;
         continue;
       }
       converter.busy = true;
+      this.#jobs++;
       bgraToJpeg(frame.payload, frame.width, frame.height, converter.quality)
         .then((jpeg) => {
           this.#stats.converted++;
@@ -141,8 +258,48 @@ export class Transcoder {
         })
         .finally(() => {
           converter.busy = false;
+          this.#jobs--;
         });
     }
+  }
+
+  #convertAuto(sourceId: number, auto: AutoConversion, frame: Frame): void {
+    const target = auto.target;
+    const now = this.#now();
+    if (now - auto.lastStart < (PACING_SLACK * 1000) / target.fps) return; // paced: not a drop
+    if (auto.busy || this.#jobs >= this.#maxJobs) {
+      this.#stats.autoDropped++;
+      return;
+    }
+    auto.busy = true;
+    auto.lastStart = now;
+    this.#jobs++;
+    scaledJpeg(frame, target.width, target.height, target.quality)
+      .then((jpeg) => {
+        this.#stats.autoConverted++;
+        // Turned off (or the peer left) meanwhile: the receiver gets the source's own frames again.
+        if (this.#closed || this.#auto.get(sourceId)?.get(auto.receiverId) !== auto) return;
+        this.#onAutoConverted(auto.receiverId, sourceId, { width: target.width, height: target.height, quality: target.quality, bytes: jpeg.byteLength });
+        const bytes = encodeFrame({
+          codec: Codec.jpeg,
+          width: target.width,
+          height: target.height,
+          payload: jpeg,
+          seq: frame.seq,
+          captureTime: frame.captureTime,
+          flags: frame.flags,
+          sourceId: frame.sourceId,
+          relayTime: relayNow(),
+        });
+        if (this.#sink.sendFrame(auto.receiverId, bytes)) this.#stats.autoSent++;
+      })
+      .catch(() => {
+        this.#stats.autoDropped++;
+      })
+      .finally(() => {
+        auto.busy = false;
+        this.#jobs--;
+      });
   }
 
   /** Stops converting; receivers get their sources' own frames again. Safe to call twice. */
@@ -154,6 +311,10 @@ export class Transcoder {
       }
     }
     this.#converters.clear();
+    for (const [sourceId, byReceiver] of this.#auto) {
+      for (const receiver of byReceiver.keys()) this.#sink.setSourceExcluded(receiver, sourceId, false);
+    }
+    this.#auto.clear();
   }
 
   #deliver(converter: Converter, bytes: Uint8Array): void {

@@ -22,6 +22,7 @@
  * Queue delay: the receiver's stated receive time − relay send time (one way), minus its
  * minimum over 10 s — a constant clock offset cancels — smoothed over the last acks.
  */
+import type { PathReport } from '../../protocol/index.ts';
 import { relayNow } from '../clock.ts';
 import { MinWindow, RateWindow } from './rate-window.ts';
 
@@ -48,26 +49,10 @@ export const DEFAULT_MAX_FRAMES_IN_FLIGHT = 256;
 /** Smoothing of the queue delay per acked frame. */
 const QUEUE_DELAY_GAIN = 0.25;
 
-/** The path towards one receiver, as `Relay.path` reports it. */
-export interface PathFigures {
+/** The path towards one receiver, as `Relay.path` reports it (and `stats` shows it, as `PathReport`). */
+export interface PathFigures extends PathReport {
   /** True once the receiver has sent an `ack` (else: flush-based backpressure, the other figures 0). */
   ackMode: boolean;
-  /** Bytes acked over the last second, bit/s. */
-  goodputBps: number;
-  /** Relay send → receiver receive above its 10 s minimum, smoothed, ms. */
-  queueDelayMs: number;
-  /** Minimum relay send → ack arrival over 10 s, ms (0 before the first ack). */
-  baseRoundTripMs: number;
-  /** Bytes allowed in flight (a frame always goes out when nothing is in flight). */
-  windowBytes: number;
-  /** Bytes sent and not yet acked. */
-  inFlightBytes: number;
-  /** Frames sent and not yet acked. */
-  inFlightFrames: number;
-  /** Frames acked since ack mode began. */
-  acked: number;
-  /** Frames released unacked (expired or skipped by the receiver). */
-  lost: number;
 }
 
 /** What the relay reports to a sender about one receiver of its frames (see `DeliveryMessage.down`). */
