@@ -37,14 +37,19 @@ describe('ReceiverCap', () => {
   it('holds the cap between the clear and congestion delays, lifts it below the clear delay', () => {
     const cap = new ReceiverCap({ sustainMs: 0 });
     cap.update([[2, 1e6, 150, 10, 3]], 0);
-    expect(cap.update([[2, 1e6, 80, 10, 3]], 400)).toBeCloseTo(0.85e6);
-    expect(cap.update([[2, 1e6, 40, 10, 0]], 800)).toBeNull();
+    expect(cap.update([[2, 1e6, 50, 10, 3]], 400)).toBeCloseTo(0.85e6);
+    expect(cap.update([[2, 1e6, 20, 10, 0]], 800)).toBeNull();
   });
 
-  it('sets no cap from a receiver that queues but drops nothing (its goodput is only our rate)', () => {
+  it('a receiver that queues without dropping: one cut, no more while its queue drains, another if it does not', () => {
     const cap = new ReceiverCap({ sustainMs: 0 });
-    expect(cap.update([[2, 1e6, 300, 10, 0]], 0)).toBeNull();
-    expect(cap.update([[2, 1e6, 300, 10, 0]], 1000)).toBeNull();
+    // Its goodput is our rate: cut 15 % below it once.
+    expect(cap.update([[2, 1e6, 300, 10, 0]], 0)).toBeCloseTo(0.85e6);
+    // Draining (300 → 150 ms) at the lower rate: no second cut, so no spiral.
+    expect(cap.update([[2, 0.85e6, 150, 10, 0]], 400)).toBeCloseTo(0.85e6);
+    expect(cap.update([[2, 0.85e6, 100, 10, 0]], 800)).toBeCloseTo(0.85e6);
+    // The queue stopped draining (100 → 95 ms is within 10 %): cut again.
+    expect(cap.update([[2, 0.85e6, 95, 10, 0]], 1200)).toBeCloseTo(0.85 * 0.85e6);
   });
 
   it('forgets stale reports and receivers that left', () => {

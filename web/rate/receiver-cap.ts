@@ -2,14 +2,19 @@
  * The sender's view of its receivers' paths (the relay's `down` reports, docs/protocol.md ›
  * Delivery feedback), and the one thing the sender does with them: never send more than
  * the FASTEST receiver takes. A thin receiver alone changes nothing here — the relay drops
- * for it latest-wins (and can transcode) while the others keep the full picture; only when
- * every receiver has been congested (queueing and dropping: the relay throws away our frames
- * for it) for `sustainMs` does the sender's rate stop paying off,
- * and it is capped at `decreaseFactor` × the best goodput, lowered at most every
- * `decreaseIntervalMs`, lifted as soon as one receiver's queue is back under `clearDelayMs`.
- * The threshold is the relay's own target delay (100 ms), not the sender's 50 ms: the
- * relay's figure includes the receiver's main thread (a busy page decoding BGRA), and a
- * spike there is not a reason to shrink everyone's picture.
+ * for it latest-wins (and transcodes it down) while the others keep the full picture; only
+ * when every receiver has been queueing (relay → receiver delay above `congestionDelayMs`)
+ * for `sustainMs` does the sender's rate stop paying off, and it is capped at
+ * `decreaseFactor` × the best goodput. Later cuts, at most every `decreaseIntervalMs`, only
+ * while the queue does not drain (or the relay drops for every receiver): a receiver that
+ * queues without dropping gets our rate as its goodput, so cutting again while its queue
+ * drains would only spiral down. Lifted as soon as one receiver's queue is back under
+ * `clearDelayMs`.
+ *
+ * NOTE: the sender's own uplink and each receiver's downlink are queues in series; the
+ * sender's controller keeps the first short, this cap keeps the second from adding the
+ * relay's whole window (≈ 100 ms) on top — measured on bench:thin-link scenario a (4 Mbit/s
+ * both homes): p50 185 ms with the cap only on drops.
  */
 
 /** One receiver's path as the relay reported it last. */
@@ -29,7 +34,7 @@ export interface ReceiverPath {
 
 /** Options of `ReceiverCap`. */
 export interface ReceiverCapOptions {
-  /** A receiver whose queue delay is above this is congested, ms. Default `DEFAULT_RECEIVER_CONGESTION_MS` (100). */
+  /** A receiver whose queue delay is above this is congested, ms. Default `DEFAULT_RECEIVER_CONGESTION_MS` (60). */
   congestionDelayMs?: number;
   /** Every receiver must have been congested this long before the cap, ms. Default `DEFAULT_RECEIVER_SUSTAIN_MS` (500). */
   sustainMs?: number;
@@ -44,7 +49,7 @@ export interface ReceiverCapOptions {
 }
 
 export const DEFAULT_REPORT_STALE_MS = 2000;
-export const DEFAULT_RECEIVER_CONGESTION_MS = 100;
+export const DEFAULT_RECEIVER_CONGESTION_MS = 60;
 export const DEFAULT_RECEIVER_SUSTAIN_MS = 500;
 const DEFAULT_FACTOR = 0.85;
 const DEFAULT_INTERVAL_MS = 300;
@@ -61,7 +66,9 @@ export class ReceiverCap {
   readonly #staleMs: number;
   readonly #paths = new Map<number, ReceiverPath>();
   #cap: number | null = null;
-  #lastCutAt = -Infinity;
+  #lastDecisionAt = -Infinity;
+  /** The least receiver queue delay at the last cut decision (a later cut needs it not to have drained since). */
+  #queueAtCheck = Infinity;
   /** Since when every receiver is congested (null: one is not). */
   #congestedSince: number | null = null;
 
@@ -99,20 +106,23 @@ export class ReceiverCap {
       return null;
     }
     const leastQueue = Math.min(...fresh.map((p) => p.queueDelayMs));
-    // Congested = queueing AND dropping: a receiver that drops nothing is app-limited by us
-    // (its goodput is our rate), and a cap from it would only spiral down.
-    const allDropping = fresh.every((p) => p.droppedPerSecond > 0);
-    if (leastQueue > this.#congestionMs && allDropping) this.#congestedSince ??= now;
+    if (leastQueue > this.#congestionMs) this.#congestedSince ??= now;
     else this.#congestedSince = null;
     const sustained = this.#congestedSince !== null && now - this.#congestedSince >= this.#sustainMs;
     if (leastQueue < this.#clearMs) {
       this.#cap = null;
-    } else if (sustained && now - this.#lastCutAt >= this.#intervalMs) {
+      this.#queueAtCheck = Infinity;
+    } else if (sustained && now - this.#lastDecisionAt >= this.#intervalMs) {
+      // A further cut only while the queue is not draining (by 10 % since the last decision),
+      // or the relay drops for everyone.
+      const draining = leastQueue < 0.9 * this.#queueAtCheck;
+      const allDropping = fresh.every((p) => p.droppedPerSecond > 0);
       const best = Math.max(...fresh.map((p) => p.goodputBps));
-      if (best > 0) {
+      if (best > 0 && (this.#cap === null || allDropping || !draining)) {
         this.#cap = Math.min(this.#cap ?? Infinity, this.#factor * best);
-        this.#lastCutAt = now;
       }
+      this.#lastDecisionAt = now;
+      this.#queueAtCheck = leastQueue;
     }
     return this.#cap;
   }
