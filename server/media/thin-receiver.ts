@@ -189,17 +189,8 @@ export class ThinReceivers {
       const sourceFps = source.frames.rate(now);
       if (sourceFps < 1) continue; // paused or not started: nothing to judge
       const sourceBps = source.bytes.rate(now) * 8;
-      const receivers = this.#relay.peers(source.room).filter((r) => r.id !== sourceId);
-      // Converting for a thin receiver is for MIXED rooms: when no receiver keeps up with the
-      // source's own frames, every path is thin and the sender adapts itself (it caps its rate
-      // at the best receiver's: web/rate/receiver-cap.ts). Converting then would only fight that
-      // loop — the sender would size itself to the converted stream's goodput and spiral down.
-      if (!receivers.some((r) => this.#keepsUp(r.id, sourceId, sourceFps))) {
-        this.#standDown(sourceId);
-        continue;
-      }
-      for (const receiver of receivers) {
-        if (this.#pinned.has(`${receiver.id}:${sourceId}`)) continue;
+      for (const receiver of this.#relay.peers(source.room)) {
+        if (receiver.id === sourceId || this.#pinned.has(`${receiver.id}:${sourceId}`)) continue;
         const path = this.#relay.path(receiver.id);
         if (path === undefined || !path.ackMode) continue;
         const figures = this.#relay.sourcePath(receiver.id, sourceId);
@@ -240,25 +231,6 @@ export class ThinReceivers {
     this.#sources.clear();
   }
 
-  /** True if `receiverId` gets `sourceId`'s own frames at (nearly) the source's rate, or is not judged (no acks). */
-  #keepsUp(receiverId: number, sourceId: number, sourceFps: number): boolean {
-    if (this.#pinned.has(`${receiverId}:${sourceId}`)) return false;
-    if (this.#pairs.get(sourceId)?.get(receiverId)?.policy.active === true) return false;
-    const path = this.#relay.path(receiverId);
-    if (path === undefined || !path.ackMode) return true;
-    return (this.#relay.sourcePath(receiverId, sourceId)?.fps ?? 0) >= KEEPS_UP_FRACTION * sourceFps;
-  }
-
-  /** Every receiver of `sourceId` is thin: turn its conversions off and start their decisions afresh. */
-  #standDown(sourceId: number): void {
-    const byReceiver = this.#pairs.get(sourceId);
-    if (byReceiver === undefined) return;
-    for (const [receiverId, pair] of byReceiver) {
-      if (pair.policy.active) this.#turnOff(receiverId, sourceId, pair, this.#relay.sourcePath(receiverId, sourceId));
-    }
-    this.#pairs.delete(sourceId);
-  }
-
   #pair(sourceId: number, receiverId: number): Pair {
     let byReceiver = this.#pairs.get(sourceId);
     if (byReceiver === undefined) this.#pairs.set(sourceId, (byReceiver = new Map()));
@@ -297,9 +269,6 @@ export class ThinReceivers {
     this.#timer = undefined;
   }
 }
-
-/** A receiver acking at least this share of the source's fps keeps up with its own frames. */
-const KEEPS_UP_FRACTION = 0.8;
 
 /** bit/s as Mbit/s with one decimal. */
 function mbps(bps: number): string {
