@@ -56,6 +56,8 @@ export interface LatencyBenchOptions {
   staticDir?: string;
   /** WebRTC receivers' jitter-buffer target, ms (`jitterBufferTarget` page parameter). Default: the browser's. */
   webrtcJitterBufferTargetMs?: number;
+  /** The harness picture: 'textured' like a camera (≈ 36 KB JPEG at q70, 640×480), or 'flat' (≈ 8 KB, as before 2026-12). Default 'textured'. */
+  picture?: 'textured' | 'flat';
   /** Progress lines (stderr in the CLI). Default none. */
   log?: (line: string) => void;
 }
@@ -104,7 +106,10 @@ export async function runLatencyBench(options: LatencyBenchOptions = {}): Promis
           height,
           fps,
           warmupSeconds: options.warmupSeconds ?? DEFAULT_WARMUP_SECONDS,
-          extraParams: mode === 'webrtc' && options.webrtcJitterBufferTargetMs !== undefined ? { jitterBufferTarget: String(options.webrtcJitterBufferTargetMs) } : {},
+          extraParams: {
+            ...(options.picture === 'flat' ? { harness: 'flat' } : {}),
+            ...(mode === 'webrtc' && options.webrtcJitterBufferTargetMs !== undefined ? { jitterBufferTarget: String(options.webrtcJitterBufferTargetMs) } : {}),
+          },
         });
         pooled.set(mode, mergeMeasurements(pooled.get(mode), measured));
       }

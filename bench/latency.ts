@@ -5,7 +5,9 @@
  * Flags: `--seconds N` (per mode, default 10), `--modes jpeg,bgra,webrtc`, `--res 640x480`,
  * `--fps 30`, `--warmup N` (s, default 2), `--rounds N` (modes alternate N times, each for
  * seconds/N, samples pooled; default 1), `--webrtc-jitter-target MS` (receivers'
- * jitterBufferTarget; default the browser's), `--results-dir DIR` (default bench/results),
+ * jitterBufferTarget; default the browser's), `--picture textured|flat` (the harness picture:
+ * camera-like ≈ 36 KB JPEG, or the flat ≈ 8 KB one of earlier runs; default textured),
+ * `--results-dir DIR` (default bench/results),
  * `--static-dir DIR` (the built app, default dist/web).
  * Output: RESULTS/latency.json, RESULTS/latency.md, RESULTS/latency.svg; the table on
  * stdout, the environment and progress on stderr. Exits 1 if a mode painted nothing.
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     warmup: { type: 'string' },
     rounds: { type: 'string' },
     'webrtc-jitter-target': { type: 'string' },
+    picture: { type: 'string' },
     'results-dir': { type: 'string' },
     'static-dir': { type: 'string' },
   },
@@ -40,6 +43,7 @@ try {
     if (!(LATENCY_MODES as readonly string[]).includes(m)) throw new TypeError(`unknown mode [mode:${m}, known:${LATENCY_MODES.join(',')}]`);
   }
   const res = values.res ? parseRes(values.res) : undefined;
+  if (values.picture !== undefined && values.picture !== 'flat' && values.picture !== 'textured') throw new TypeError(`--picture must be textured or flat [picture:${values.picture}]`);
   const report = await runLatencyBench({
     ...(values.seconds ? { seconds: Number(values.seconds) } : {}),
     ...(modes ? { modes: modes as LatencyMode[] } : {}),
@@ -48,6 +52,7 @@ try {
     ...(values.warmup ? { warmupSeconds: Number(values.warmup) } : {}),
     ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
     ...(values['webrtc-jitter-target'] ? { webrtcJitterBufferTargetMs: Number(values['webrtc-jitter-target']) } : {}),
+    ...(values.picture === 'flat' || values.picture === 'textured' ? { picture: values.picture } : {}),
     ...(values['results-dir'] ? { resultsDir: values['results-dir'] } : {}),
     ...(values['static-dir'] ? { staticDir: values['static-dir'] } : {}),
     log: (line) => process.stderr.write(`${line}\n`),

@@ -40,6 +40,8 @@ export interface HarnessSourceOptions {
   camera?: CaptureSource | null;
   /** Strip height as a fraction of the canvas height. Default 0.1. */
   stripFraction?: number;
+  /** Synthetic content textured like a camera picture (≈ 36 KB at q70, 640×480), or flat (≈ 8 KB: the picture of earlier benches, for like-for-like comparisons). Default true. */
+  textured?: boolean;
 }
 
 export class HarnessSource implements CaptureSource {
@@ -49,6 +51,7 @@ export class HarnessSource implements CaptureSource {
   readonly #recorder: LatencyRecorder;
   readonly #camera: CaptureSource | null;
   readonly #stripFraction: number;
+  readonly #textured: boolean;
   #fps: number;
   #stream: MediaStream | null = null;
   #nextId = 0;
@@ -70,6 +73,7 @@ export class HarnessSource implements CaptureSource {
     this.#recorder = options.recorder;
     this.#camera = options.camera ?? null;
     this.#stripFraction = options.stripFraction ?? DEFAULT_STRIP_FRACTION;
+    this.#textured = options.textured ?? true;
     this.#fps = fps;
     this.canvas = document.createElement('canvas');
     this.canvas.width = width;
@@ -173,7 +177,7 @@ export class HarnessSource implements CaptureSource {
    */
   #drawSynthetic(width: number, height: number, t: number): void {
     const ctx = this.#ctx;
-    const scene = (this.#scene ??= pictureCanvas(width + 2 * PAN_PX, height + 2 * PAN_PX, sceneTexture(width + 2 * PAN_PX, height + 2 * PAN_PX)));
+    const scene = (): HTMLCanvasElement => (this.#scene ??= pictureCanvas(width + 2 * PAN_PX, height + 2 * PAN_PX, sceneTexture(width + 2 * PAN_PX, height + 2 * PAN_PX)));
     // A slow pan (triangle wave, whole pixels: the same id always lands on the same pixels).
     const pan = (period: number): number => {
       const phase = t % (2 * period);
@@ -181,7 +185,12 @@ export class HarnessSource implements CaptureSource {
     };
     ctx.globalAlpha = 1;
     ctx.globalCompositeOperation = 'source-over';
-    ctx.drawImage(scene, -pan(2 * PAN_PX), -pan(PAN_PX) * 2);
+    if (this.#textured) {
+      ctx.drawImage(scene(), -pan(2 * PAN_PX), -pan(PAN_PX) * 2);
+    } else {
+      ctx.fillStyle = '#202838';
+      ctx.fillRect(0, 0, width, height);
+    }
     const gradient = ctx.createLinearGradient(0, 0, width, height);
     gradient.addColorStop(0, `hsl(${(t * 2) % 360} 60% 45%)`);
     gradient.addColorStop(1, `hsl(${(t * 2 + 180) % 360} 60% 35%)`);
@@ -199,13 +208,15 @@ export class HarnessSource implements CaptureSource {
     ctx.fillStyle = '#f5d142';
     ctx.arc(width / 2 + Math.sin(t / 15) * width * 0.3, height / 2 + Math.cos(t / 11) * height * 0.25, height / 10, 0, Math.PI * 2);
     ctx.fill();
-    // Sensor grain: a tile of noise seeded by the id, laid over everything with 'overlay'.
-    const grain = (this.#grain ??= pictureCanvas(GRAIN_TILE_PX, GRAIN_TILE_PX, null));
-    grain.getContext('2d')!.putImageData(new ImageData(sensorNoise(GRAIN_TILE_PX, t), GRAIN_TILE_PX, GRAIN_TILE_PX), 0, 0);
-    ctx.globalCompositeOperation = 'overlay';
-    ctx.fillStyle = ctx.createPattern(grain, 'repeat')!;
-    ctx.fillRect(0, 0, width, height);
-    ctx.globalCompositeOperation = 'source-over';
+    if (this.#textured) {
+      // Sensor grain: a tile of noise seeded by the id, laid over everything with 'overlay'.
+      const grain = (this.#grain ??= pictureCanvas(GRAIN_TILE_PX, GRAIN_TILE_PX, null));
+      grain.getContext('2d')!.putImageData(new ImageData(sensorNoise(GRAIN_TILE_PX, t), GRAIN_TILE_PX, GRAIN_TILE_PX), 0, 0);
+      ctx.globalCompositeOperation = 'overlay';
+      ctx.fillStyle = ctx.createPattern(grain, 'repeat')!;
+      ctx.fillRect(0, 0, width, height);
+      ctx.globalCompositeOperation = 'source-over';
+    }
     ctx.fillStyle = '#fff';
     ctx.font = `${Math.round(height / 16)}px monospace`;
     ctx.fillText(`harness ${t}`, 10, height - 12);

@@ -27,8 +27,10 @@ export function install(api: Record<string, unknown>): void {
 
 /** The harness canvas as the capture source, drawn over `camera` (synthetic content when null or with `harness=synthetic`). */
 export function createCaptureSource(camera: CaptureSource | null, settings: MediaSettings): CaptureSource {
-  // `harness=synthetic` in the URL ignores the camera (reproducible content for benches).
-  if (new URLSearchParams(location.search).get('harness') === 'synthetic') camera = null;
+  // `harness=synthetic` in the URL ignores the camera (reproducible content for benches);
+  // `harness=flat` too, with the flat picture of earlier benches (like-for-like comparisons).
+  const content = new URLSearchParams(location.search).get('harness');
+  if (content === 'synthetic' || content === 'flat') camera = null;
   // NOTE: the harness draws its own picture at the send resolution; its timer (the WebRTC path) runs at the send fps.
-  return instance().createSource(camera, { width: settings.width, height: settings.height, fps: settings.fps });
+  return instance().createSource(camera, { width: settings.width, height: settings.height, fps: settings.fps, textured: content !== 'flat' });
 }

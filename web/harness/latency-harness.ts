@@ -77,9 +77,16 @@ export class LatencyHarness {
   }
 
   /** The harness canvas (created once; `camera` is drawn under the strip when present). */
-  createSource(camera: CaptureSource | null, settings: { width: number; height: number; fps: number }): HarnessSource {
+  createSource(camera: CaptureSource | null, settings: { width: number; height: number; fps: number; textured?: boolean }): HarnessSource {
     this.#source?.close();
-    this.#source = new HarnessSource({ recorder: this.recorder, camera, width: settings.width, height: settings.height, fps: settings.fps });
+    this.#source = new HarnessSource({
+      recorder: this.recorder,
+      camera,
+      width: settings.width,
+      height: settings.height,
+      fps: settings.fps,
+      ...(settings.textured === undefined ? {} : { textured: settings.textured }),
+    });
     return this.#source;
   }
 
