@@ -8,7 +8,8 @@
  * - `state()`, `settings()`, `setSettings(patch)`, `peers()`, `messages()`, `chat(text)`,
  *   `clock()`, `join({ room, name, secret?, mode })`, `leave()`
  * - relay media (server/media): `relayMedia()` → `{ recording: { active, pending, by, files },
- *   transcoding: { [peerId]: 'jpeg' | 'pending-jpeg' | 'pending-off' } }`, `toggleRecording()`,
+ *   transcoding: { [peerId]: 'jpeg' | 'pending-jpeg' | 'pending-off' }, adapted: { [peerId]: { width, height,
+ *   quality, reason } } }` (adapted: the relay shrank that peer's picture for our thin link), `toggleRecording()`,
  *   `receiveAsJpeg(peerId, on)`, `snapshotUrl(peerId)`
  * The latency harness may add its own fields to this object (`install(api)` in web/harness/).
  */

@@ -31,7 +31,7 @@ import { ChatController, type ChatLine } from './chat.ts';
 import { MediaController } from './media.ts';
 import { createMediaTransport, transportKind, webrtcAvailable } from './media-mode.ts';
 import { PresenceController } from './presence.ts';
-import { httpBaseOf, RelayMedia, snapshotUrl, type RecordingState, type TranscodeState } from './relay-media.ts';
+import { httpBaseOf, RelayMedia, snapshotUrl, type Adaptation, type RecordingState, type TranscodeState } from './relay-media.ts';
 import { SessionController, type JoinRequest } from './session.ts';
 import { MEDIA_MODES, type MediaMode, type MediaSettings, type UrlPreset } from './settings.ts';
 
@@ -187,8 +187,8 @@ export class App {
   }
 
   /** The relay's media features: the room's recording and what we receive as relay JPEG. */
-  relayMedia(): { recording: RecordingState; transcoding: Record<number, TranscodeState> } {
-    return { recording: this.#relayMedia.recording, transcoding: this.#relayMedia.transcodingAll() };
+  relayMedia(): { recording: RecordingState; transcoding: Record<number, TranscodeState>; adapted: Record<number, Adaptation> } {
+    return { recording: this.#relayMedia.recording, transcoding: this.#relayMedia.transcodingAll(), adapted: this.#relayMedia.adaptedAll() };
   }
 
   /** Starts or stops recording the room; false when not sent. */

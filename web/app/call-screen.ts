@@ -214,6 +214,12 @@ export class CallScreen {
       chat.events.on('message', (line) => view.panel.addMessage(line)),
       relayMedia.events.on('recording', (state, how) => this.#onRecording(state, how.announced, how.onJoin)),
       relayMedia.events.on('transcoding', (peerId, state, previous) => this.#onTranscoding(peerId, state, previous)),
+      relayMedia.events.on('adapted', (peerId, adaptation) => {
+        // The relay shrank this peer's picture for our thin link: say so on the tile, and why.
+        const tile = this.view.findTile(peerId);
+        if (adaptation === null) tile?.setNote(null, '');
+        else tile?.setNote(`↓ ${adaptation.width}×${adaptation.height}`, `Your link is thin: the relay sends a smaller picture (${adaptation.reason})`);
+      }),
       relayMedia.events.on('refused', (feature, message) => {
         const what = feature === 'record' ? 'Recording is not available' : 'The relay cannot convert this stream';
         this.#toast(`${what}: ${message.replace(/\s*\[type:[^\]]*\]$/, '')}`, 6000);

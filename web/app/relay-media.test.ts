@@ -126,6 +126,44 @@ describe('RelayMedia', () => {
     media.close();
     expect(media.toggleRecording()).toBe(false);
   });
+
+  describe('thin-link adaptation (transcoding with auto)', () => {
+    it('reports the relay shrinking a peer for our link without touching what the user asked for', () => {
+      make();
+      const seen: [number, unknown][] = [];
+      const states: TranscodeState[] = [];
+      media.events.on('adapted', (id, a) => seen.push([id, a]));
+      media.events.on('transcoding', (_, state) => states.push(state));
+      const reason = 'your link ≈ 0.9 Mbit/s, this source sends 8.6 Mbit/s';
+      expect(media.handle({ type: 'transcoding', from: 4, codec: 'jpeg', quality: 54, auto: true, width: 320, height: 240, reason })).toBe(true);
+      expect(media.adaptedAll()).toEqual({ 4: { width: 320, height: 240, quality: 54, reason } });
+      // Not a subscription of ours: the "receive as JPEG" state stays off.
+      expect(media.transcoding(4)).toBe('off');
+      expect(states).toEqual([]);
+      media.handle({ type: 'transcoding', from: 4, codec: 'off', auto: true, reason: 'back' });
+      expect(media.adaptedAll()).toEqual({});
+      expect(seen).toEqual([
+        [4, { width: 320, height: 240, quality: 54, reason }],
+        [4, null],
+      ]);
+    });
+
+    it('forgets adaptations on reset (a new session) and when the peer leaves', () => {
+      make();
+      const seen: [number, unknown][] = [];
+      media.events.on('adapted', (id, a) => seen.push([id, a]));
+      media.handle({ type: 'transcoding', from: 4, codec: 'jpeg', quality: 40, auto: true, width: 160, height: 120, reason: 'r' });
+      media.handle({ type: 'transcoding', from: 5, codec: 'jpeg', quality: 40, auto: true, width: 160, height: 120, reason: 'r' });
+      media.forgetPeer(5);
+      media.reset();
+      expect(media.adaptedAll()).toEqual({});
+      expect(seen.map(([id, a]) => [id, a === null])).toEqual([
+        [4, false],
+        [5, false],
+        [4, true],
+      ]);
+    });
+  });
 });
 
 describe('snapshotUrl / httpBaseOf', () => {
@@ -137,4 +175,5 @@ describe('snapshotUrl / httpBaseOf', () => {
     expect(httpBaseOf('ws://127.0.0.1:8787/ws')).toBe('http://127.0.0.1:8787');
     expect(httpBaseOf('wss://example.org/ws')).toBe('https://example.org');
   });
+
 });

@@ -4,7 +4,7 @@
  * peer (`transcode` → `transcoding`) and snapshot URLs. State and control messages only —
  * no DOM; app.ts reflects the events in the UI.
  */
-import { Emitter, isMessage, type ClientMessage } from '../../protocol/index.ts';
+import { Emitter, isMessage, type ClientMessage, type TranscodingMessage } from '../../protocol/index.ts';
 import type { ControlMessage } from '../net/relay-link.ts';
 
 /** One participant's finished recording, as named in a `recording {active:false}` message. */
@@ -38,7 +38,18 @@ export type RelayMediaEvents = {
   transcoding: [peerId: number, state: TranscodeState, previous: TranscodeState];
   /** The relay refused a `record` or `transcode` request. */
   refused: [feature: 'record' | 'transcode', message: string];
+  /** The relay adapts what we receive from `peerId` to our thin link (`transcoding` with `auto`), or stopped (null). */
+  adapted: [peerId: number, adaptation: Adaptation | null];
 };
+
+/** A smaller picture the relay sends us on its own because our link is thin (docs/protocol.md › Thin receivers). */
+export interface Adaptation {
+  width: number;
+  height: number;
+  quality: number;
+  /** The relay's reason, e.g. "your link ≈ 0.9 Mbit/s, this source sends 8.6 Mbit/s". */
+  reason: string;
+}
 
 /** Options of `RelayMedia`. */
 export interface RelayMediaOptions {
@@ -59,6 +70,7 @@ export class RelayMedia {
   #recordTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #transcoding = new Map<number, TranscodeState>();
   readonly #transcodeTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  readonly #adapted = new Map<number, Adaptation>();
   #closed = false;
 
   constructor(options: RelayMediaOptions) {
@@ -76,6 +88,11 @@ export class RelayMedia {
   /** What we receive from `peerId`. */
   transcoding(peerId: number): TranscodeState {
     return this.#transcoding.get(peerId) ?? 'off';
+  }
+
+  /** What the relay adapted for our thin link, per peer (absent: we get the peer's own frames or what we asked for). */
+  adaptedAll(): Record<number, Adaptation> {
+    return Object.fromEntries(this.#adapted);
   }
 
   /** Every peer we asked for (or receive) relay JPEG from. */
@@ -126,6 +143,12 @@ export class RelayMedia {
     if (isMessage(message, 'transcoding')) {
       const from = Number(message.from);
       if (!Number.isInteger(from)) return true;
+      if (message.auto === true) {
+        // The relay's own decision for our link: not a subscription of ours, so the
+        // "receive as JPEG" state stays what the user chose.
+        this.#setAdapted(from, message.codec === 'jpeg' ? adaptationOf(message) : null);
+        return true;
+      }
       clearTimeout(this.#transcodeTimers.get(from));
       this.#transcodeTimers.delete(from);
       this.#setTranscode(from, message.codec === 'jpeg' ? 'jpeg' : 'off');
@@ -156,6 +179,7 @@ export class RelayMedia {
     clearTimeout(this.#transcodeTimers.get(peerId));
     this.#transcodeTimers.delete(peerId);
     this.#transcoding.delete(peerId);
+    this.#adapted.delete(peerId);
   }
 
   /** A new session (welcome): the relay announces the recording again and knows no subscriptions. */
@@ -165,6 +189,7 @@ export class RelayMedia {
     this.#transcodeTimers.clear();
     for (const id of [...this.#transcoding.keys()]) this.#setTranscode(id, 'off');
     this.#transcoding.clear();
+    for (const id of [...this.#adapted.keys()]) this.#setAdapted(id, null);
     if (this.#recording.active || this.#recording.pending) {
       this.#recording = { active: false, pending: false, by: null, files: [] };
       this.events.emit('recording', this.recording, { announced: false, onJoin: false });
@@ -185,6 +210,13 @@ export class RelayMedia {
     this.#recording = { ...this.#recording, pending };
     if (pending) this.#recordTimer = setTimeout(() => this.#setRecordPending(false), this.#timeoutMs);
     this.events.emit('recording', this.recording, { announced: false, onJoin: false });
+  }
+
+  #setAdapted(peerId: number, adaptation: Adaptation | null): void {
+    if (adaptation === null && !this.#adapted.has(peerId)) return;
+    if (adaptation === null) this.#adapted.delete(peerId);
+    else this.#adapted.set(peerId, adaptation);
+    this.events.emit('adapted', peerId, adaptation);
   }
 
   #setTranscode(peerId: number, state: TranscodeState): void {
@@ -213,4 +245,13 @@ function recordedFile(value: unknown): RecordedFile[] {
   const f = value as Record<string, unknown>;
   if (typeof f['mp4'] !== 'string' || typeof f['frameLog'] !== 'string') return [];
   return [{ peerId: Number(f['peerId']), name: String(f['name'] ?? ''), frameLog: f['frameLog'], mp4: f['mp4'], frames: Number(f['frames']) || 0 }];
+}
+
+function adaptationOf(message: TranscodingMessage): Adaptation {
+  return {
+    width: Number(message.width) || 0,
+    height: Number(message.height) || 0,
+    quality: Number(message.quality) || 0,
+    reason: typeof message.reason === 'string' ? message.reason : '',
+  };
 }
