@@ -1,5 +1,5 @@
-import { DEFAULT_MAX_DIMENSION, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, Offset, PREFIX_BYTES } from './format.ts';
-import { readU32 } from './big-endian.ts';
+import { DEFAULT_MAX_DIMENSION, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, MAGIC } from './format.ts';
+import { RecordMagic, RecordReader } from './stream-records.ts';
 import { decodeFrame, type DecodeOptions, type Frame } from './frame.ts';
 import { FrameError } from './frame-error.ts';
 
@@ -20,12 +20,7 @@ export type FrameReaderOptions = DecodeOptions;
  */
 export class FrameReader {
   readonly #options: Required<DecodeOptions>;
-  /** Prefix bytes of a frame whose prefix spans chunks. */
-  readonly #prefix = new Uint8Array(PREFIX_BYTES);
-  #prefixFilled = 0;
-  /** The frame being assembled across chunks, allocated at its declared size. */
-  #partial: Uint8Array | null = null;
-  #partialFilled = 0;
+  readonly #records: RecordReader;
   #error: FrameError | null = null;
 
   constructor(options?: FrameReaderOptions) {
@@ -33,85 +28,37 @@ export class FrameReader {
       maxFrameBytes: options?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
       maxDimension: options?.maxDimension ?? DEFAULT_MAX_DIMENSION,
     };
+    this.#records = new RecordReader({ maxRecordBytes: this.#options.maxFrameBytes, minRecordBytes: HEADER_BYTES });
   }
 
   /** Bytes held for an incomplete frame (0 between frames). */
   get bufferedBytes(): number {
-    return this.#partial === null ? this.#prefixFilled : this.#partialFilled;
+    return this.#records.bufferedBytes;
   }
 
-  /** Feeds one chunk; returns the frames it completes, in order. Throws `FrameError`. */
+  /** Feeds one chunk; returns the frames it completes, in order. Throws `FrameError` (`bad-magic` for a record that is not a frame). */
   push(chunk: Uint8Array): Frame[] {
     if (this.#error !== null) throw this.#error;
+    const frames: Frame[] = [];
     try {
-      return this.#push(chunk);
+      for (const record of this.#records.push(chunk)) {
+        // NOTE: a stream of frames only: any other record kind is a stream out of step.
+        frames.push(decodeFrame(record.kind === 'frame' ? record.bytes : notAFrame(record.kind), this.#options));
+      }
     } catch (error) {
       if (error instanceof FrameError) this.#error = error;
       throw error;
     }
+    return frames;
   }
 
   /** Declares the end of the stream; throws `FrameError` (`too-short`) if a frame was cut off. */
   end(): void {
     if (this.#error !== null) throw this.#error;
-    const buffered = this.bufferedBytes;
-    if (buffered > 0) {
-      const needed = this.#partial === null ? PREFIX_BYTES : this.#partial.byteLength;
-      this.#error = FrameError.tooShort(buffered, needed);
-      throw this.#error;
-    }
+    this.#records.end();
   }
+}
 
-  #push(chunk: Uint8Array): Frame[] {
-    const frames: Frame[] = [];
-    const end = chunk.byteLength;
-    let pos = 0;
-    while (pos < end) {
-      const partial = this.#partial;
-      if (partial !== null) {
-        const n = Math.min(partial.byteLength - this.#partialFilled, end - pos);
-        partial.set(chunk.subarray(pos, pos + n), this.#partialFilled);
-        this.#partialFilled += n;
-        pos += n;
-        if (this.#partialFilled === partial.byteLength) {
-          this.#partial = null;
-          this.#partialFilled = 0;
-          frames.push(decodeFrame(partial, this.#options));
-        }
-        continue;
-      }
-      if (this.#prefixFilled > 0 || end - pos < PREFIX_BYTES) {
-        const n = Math.min(PREFIX_BYTES - this.#prefixFilled, end - pos);
-        this.#prefix.set(chunk.subarray(pos, pos + n), this.#prefixFilled);
-        this.#prefixFilled += n;
-        pos += n;
-        if (this.#prefixFilled < PREFIX_BYTES) break;
-        const total = this.#checkedTotal(readU32(this.#prefix, Offset.length));
-        this.#prefixFilled = 0;
-        this.#partial = new Uint8Array(total);
-        this.#partial.set(this.#prefix, 0);
-        this.#partialFilled = PREFIX_BYTES;
-        continue;
-      }
-      const total = this.#checkedTotal(readU32(chunk, pos + Offset.length));
-      if (end - pos >= total) {
-        frames.push(decodeFrame(chunk.subarray(pos, pos + total), this.#options));
-        pos += total;
-      } else {
-        this.#partial = new Uint8Array(total);
-        this.#partial.set(chunk.subarray(pos, end), 0);
-        this.#partialFilled = end - pos;
-        pos = end;
-      }
-    }
-    return frames;
-  }
-
-  /** Whole-frame size from a prefix value, checked before anything is allocated. */
-  #checkedTotal(declared: number): number {
-    const total = declared + PREFIX_BYTES;
-    if (total > this.#options.maxFrameBytes) throw FrameError.tooLarge(total, this.#options.maxFrameBytes);
-    if (total < HEADER_BYTES) throw FrameError.tooShort(total, HEADER_BYTES);
-    return total;
-  }
+function notAFrame(kind: string): never {
+  throw FrameError.badMagic(RecordMagic[kind as keyof typeof RecordMagic], MAGIC);
 }

@@ -19,4 +19,16 @@ export {
   type FrameInit,
 } from './frame.ts';
 export { FrameReader, type FrameReaderOptions } from './frame-reader.ts';
+export {
+  encodeCloseRecord,
+  encodeControlRecord,
+  encodeKeepaliveRecord,
+  MAX_CLOSE_REASON_BYTES,
+  RECORD_HEAD_BYTES,
+  RecordMagic,
+  RecordReader,
+  type RecordKind,
+  type RecordReaderOptions,
+  type StreamRecord,
+} from './stream-records.ts';
 export { bgraToRgba, rgbaToBgra } from './swizzle.ts';
