@@ -1,5 +1,6 @@
 /**
- * What a client asks for when it connects: `/ws?room=ROOM&name=NAME[&secret=S][&mode=M]`.
+ * What a client asks for when it connects: `/ws?room=ROOM&name=NAME[&secret=S][&mode=M]`
+ * `[&resumable=1][&resume=TOKEN]` (session resume: docs/protocol.md).
  * The relay validates it here before the peer joins anything; clients build the query with
  * `connectQuery` and can check a name or room with the same patterns before they try.
  */
@@ -23,7 +24,14 @@ export interface ConnectParams {
   mode: string;
   /** Room secret, or undefined when none was given (an empty `secret=` counts as none). */
   secret: string | undefined;
+  /** `resumable=1`: the client can resume, so the relay sends a token and holds the peer through a lost connection. */
+  resumable: boolean;
+  /** `resume=TOKEN`: continue the peer of that token if the relay still holds it (else join afresh). */
+  resume: string | undefined;
 }
+
+/** Longest `resume` token accepted, in characters (the relay's are 43). */
+export const MAX_RESUME_TOKEN_CHARS = 128;
 
 /** Path of the relay's WebSocket endpoint. */
 export const WS_PATH = '/ws';
@@ -44,16 +52,29 @@ export function parseConnectParams(query: QueryLike): ConnectParams {
   if (!MODE_PATTERN.test(mode)) throw RelayError.badMode(mode);
   const secret = query.get('secret') || undefined;
   if (secret !== undefined && secret.length > MAX_SECRET_CHARS) throw RelayError.badSecret(room);
-  return { room, name, mode, secret };
+  const resumable = query.get('resumable') === '1';
+  const token = query.get('resume') || undefined;
+  // NOTE: a malformed token is no refusal: it just matches no peer (the client joins afresh).
+  const resume = token !== undefined && token.length <= MAX_RESUME_TOKEN_CHARS ? token : undefined;
+  return { room, name, mode, secret, resumable, resume };
 }
 
 /** The query string (without `?`) of a connect URL; `mode` and an empty `secret` are left out when default. */
-export function connectQuery(params: { room: string; name: string; mode?: string; secret?: string | undefined }): string {
+export function connectQuery(params: {
+  room: string;
+  name: string;
+  mode?: string;
+  secret?: string | undefined;
+  resumable?: boolean;
+  resume?: string | undefined;
+}): string {
   const parts: [string, string][] = [
     ['room', params.room],
     ['name', params.name],
   ];
   if (params.mode !== undefined) parts.push(['mode', params.mode]);
   if (params.secret) parts.push(['secret', params.secret]);
+  if (params.resumable === true) parts.push(['resumable', '1']);
+  if (params.resume) parts.push(['resume', params.resume]);
   return parts.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
 }

@@ -53,8 +53,8 @@ describe('describeRefusal', () => {
 
 describe('connectQuery', () => {
   it('round-trips through parseConnectParams', () => {
-    const query = connectQuery({ room: 'team-1', name: "Jean-Luc O'Neil", mode: 'bgra', secret: 's&=?' });
-    expect(parseConnectParams(new URLSearchParams(query))).toEqual({ room: 'team-1', name: "Jean-Luc O'Neil", mode: 'bgra', secret: 's&=?' });
+    const query = connectQuery({ room: 'team-1', name: "Jean-Luc O'Neil", mode: 'bgra', secret: 's&=?', resumable: true, resume: 'tok-1' });
+    expect(parseConnectParams(new URLSearchParams(query))).toEqual({ room: 'team-1', name: "Jean-Luc O'Neil", mode: 'bgra', secret: 's&=?', resumable: true, resume: 'tok-1' });
   });
 
   it('leaves out an empty secret and an unset mode', () => {

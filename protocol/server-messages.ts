@@ -46,7 +46,21 @@ export interface WelcomeMessage {
   serverTime: number;
   /** ICE servers for WebRTC mode (validated with `parseIceServers`). */
   iceServers: IceServer[];
+  /**
+   * WebRTC mode's `RTCConfiguration.iceTransportPolicy`: 'relay' = only TURN-relayed candidates
+   * (the relay has a TURN server among `iceServers`; for UDP-blocked networks), 'all' = any.
+   * Absent from older relays: 'all'.
+   */
+  iceTransportPolicy?: 'all' | 'relay';
   limits: RelayLimits;
+  /**
+   * Session-resume token, when the client connected with `resumable=1`: a later connection
+   * (any transport) with `resume=<token>` continues this very peer (same `peerId`, the other
+   * peers see nothing) while the relay still holds it. A new token comes with every welcome.
+   */
+  resume?: string;
+  /** True when this welcome continues an existing peer (`resume=` accepted); absent otherwise. */
+  resumed?: boolean;
 }
 
 export interface PeerJoinedMessage {

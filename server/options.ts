@@ -3,7 +3,7 @@
  * value or combination is rejected here with a TypeError, before anything listens.
  */
 import { DEFAULT_MAX_DIMENSION, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES } from '../codec/index.ts';
-import { IceServerError, parseIceServers, type IceServer } from '../protocol/index.ts';
+import { IceServerError, iceUrlScheme, parseIceServers, type IceServer } from '../protocol/index.ts';
 import { DEFAULT_FEEDBACK_EXPIRE_MS, DEFAULT_FEEDBACK_TARGET_DELAY_MS } from './session/ack-window.ts';
 import { DEFAULT_FEEDBACK_INTERVAL_MS } from './session/delivery-reporter.ts';
 import { DEFAULT_MAX_IN_FLIGHT } from './session/frame-outbox.ts';
@@ -24,8 +24,12 @@ export const DEFAULT_CONTROL_ERROR_REFILL_MS = 6_000;
 export const DEFAULT_MAX_CONTROL_BYTES = 64 * 1024;
 export const DEFAULT_MAX_CHAT_CHARS = 2000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 2_000;
+/** How long a resumable peer whose connection was lost is held for a resume, ms. */
+export const DEFAULT_RESUME_GRACE_MS = 10_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
 export const DEFAULT_RELAY_LOG_LEVEL: LogLevel = 'warn';
+/** `RelayOptions.iceTransportPolicy` by default: any candidate (host, STUN, TURN). */
+export const DEFAULT_ICE_TRANSPORT_POLICY = 'all';
 export { DEFAULT_FEEDBACK_EXPIRE_MS, DEFAULT_FEEDBACK_INTERVAL_MS, DEFAULT_FEEDBACK_TARGET_DELAY_MS };
 
 /** Options of `startRelay`. */
@@ -57,6 +61,12 @@ export interface RelayOptions {
   maxConnections?: number;
   /** ICE servers handed to clients in `welcome` (WebRTC mode), checked with protocol's `parseIceServers`. Default []. */
   iceServers?: IceServer[];
+  /**
+   * ICE transport policy handed to clients in `welcome` (WebRTC mode): 'relay' makes them use
+   * only TURN-relayed candidates (e.g. TURN over TCP/TLS for UDP-blocked networks) and needs a
+   * `turn:`/`turns:` server among `iceServers`. Default 'all'.
+   */
+  iceTransportPolicy?: 'all' | 'relay';
   /** Control messages per second per connection (token bucket). Default 50. */
   controlRatePerSecond?: number;
   /** Control-message burst per connection. Default 100. */
@@ -82,6 +92,11 @@ export interface RelayOptions {
   feedbackIntervalMs?: number;
   /** How long `close()` waits for clients to finish the close handshake before terminating them, ms. Default 2000. */
   shutdownTimeoutMs?: number;
+  /**
+   * How long a peer that connected with `resumable=1` and lost its connection (1006) stays in
+   * its room for a resume (`resume=TOKEN` on any transport), ms; 0 = it leaves at once. Default 10000.
+   */
+  resumeGraceMs?: number;
   /** Level of the default logger. Default 'warn'. */
   logLevel?: LogLevel;
   /** Where logs go. Default: JSON lines on stdout at `logLevel`. */
@@ -119,6 +134,14 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
   if (feedbackExpireMs <= feedbackTargetDelayMs) {
     throw new TypeError(`relay option feedbackExpireMs must exceed feedbackTargetDelayMs [feedbackExpireMs:${feedbackExpireMs}, feedbackTargetDelayMs:${feedbackTargetDelayMs}]`);
   }
+  const iceServers = iceServersOption(o.iceServers);
+  const iceTransportPolicy = o.iceTransportPolicy ?? DEFAULT_ICE_TRANSPORT_POLICY;
+  if (iceTransportPolicy !== 'all' && iceTransportPolicy !== 'relay') {
+    throw new TypeError(`relay option iceTransportPolicy must be 'all' or 'relay' [iceTransportPolicy:${String(iceTransportPolicy)}]`);
+  }
+  if (iceTransportPolicy === 'relay' && !hasTurnServer(iceServers)) {
+    throw new TypeError(`relay option iceTransportPolicy 'relay' needs a turn: or turns: server in iceServers [iceServers:${iceServers.length}]`);
+  }
   if (maxControlBytes > maxPayload) throw new TypeError(`relay option maxControlBytes exceeds maxPayload [maxControlBytes:${maxControlBytes}, maxPayload:${maxPayload}]`);
   return {
     port: int('port', o.port, DEFAULT_PORT, 0, 65535),
@@ -130,7 +153,8 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
     heartbeatMs: int('heartbeatMs', o.heartbeatMs, DEFAULT_HEARTBEAT_MS, 0),
     origins: (o.origins ?? []).map(normalizeOrigin).filter((s) => s.length > 0),
     maxConnections: int('maxConnections', o.maxConnections, DEFAULT_MAX_CONNECTIONS, 1),
-    iceServers: iceServersOption(o.iceServers),
+    iceServers,
+    iceTransportPolicy,
     controlRatePerSecond: positive('controlRatePerSecond', o.controlRatePerSecond, DEFAULT_CONTROL_RATE_PER_SECOND),
     controlBurst: int('controlBurst', o.controlBurst, DEFAULT_CONTROL_BURST, 1),
     maxControlErrors: int('maxControlErrors', o.maxControlErrors, DEFAULT_MAX_CONTROL_ERRORS, 1),
@@ -142,6 +166,7 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
     feedbackExpireMs,
     feedbackIntervalMs: positive('feedbackIntervalMs', o.feedbackIntervalMs, DEFAULT_FEEDBACK_INTERVAL_MS),
     shutdownTimeoutMs: int('shutdownTimeoutMs', o.shutdownTimeoutMs, DEFAULT_SHUTDOWN_TIMEOUT_MS, 0),
+    resumeGraceMs: int('resumeGraceMs', o.resumeGraceMs, DEFAULT_RESUME_GRACE_MS, 0),
   };
 }
 
@@ -153,4 +178,9 @@ function iceServersOption(value: unknown): IceServer[] {
     if (error instanceof IceServerError) throw new TypeError(`relay option iceServers: ${error.message}`, { cause: error });
     throw error;
   }
+}
+
+/** True if one of `servers` has a `turn:` or `turns:` URL (what `iceTransportPolicy: 'relay'` needs). */
+export function hasTurnServer(servers: readonly IceServer[]): boolean {
+  return servers.some((server) => (typeof server.urls === 'string' ? [server.urls] : server.urls).some((url) => iceUrlScheme(url).startsWith('turn')));
 }

@@ -7,6 +7,7 @@
  * the delivery reporter (one timer) acknowledges their frames. The facade (relay.ts) wires
  * it to HTTP and WebSocket.
  */
+import { randomBytes } from 'node:crypto';
 import { decodeFrame, FrameError, Offset, setRelayTime, setSourceId, type Frame } from '../codec/index.ts';
 import { CloseCode, type Emitter, type QueryLike, type RelayError, type WelcomeMessage } from '../protocol/index.ts';
 import type { ConnectionInfo, PeerChannel } from './channels/peer-channel.ts';
@@ -20,6 +21,10 @@ import { Room } from './rooms/room.ts';
 import { admit } from './session/admission.ts';
 import { DeliveryReporter } from './session/delivery-reporter.ts';
 import { Peer, type PeerInfo } from './session/peer.ts';
+import { ResumableChannel } from './session/resumable-channel.ts';
+
+/** Random bytes of a resume token (43 base64url characters). */
+const RESUME_TOKEN_BYTES = 32;
 
 /** The `frame` event: a validated, stamped frame. `frame.bytes` is the exact buffer forwarded — do not mutate it. */
 export interface FrameEvent {
@@ -56,6 +61,9 @@ export class RelayCore {
   #peers = new Map<number, Peer>();
   /** Open channels (peers, and ones being refused), with their peer once joined. */
   #channels = new Map<PeerChannel, Peer | undefined>();
+  /** Resume tokens of resumable peers (resumable-channel.ts), both ways. */
+  #resumeTokens = new Map<string, { peer: Peer; channel: ResumableChannel }>();
+  #tokenOf = new Map<Peer, string>();
   #nextPeerId = 1;
   #closing = false;
   /** Called when the last open channel closes (during shutdown). */
@@ -113,13 +121,14 @@ export class RelayCore {
    */
   admit(channel: PeerChannel, query: QueryLike, info: ConnectionInfo = {}): void {
     this.#channels.set(channel, undefined);
-    const onClose = (code: number, reason: string): void => this.#onClose(channel, code, reason);
+    const token = query.get('resume');
+    if (token !== null && token !== '' && this.#resume(token, query.get('room'), channel, info)) return;
     const admission = admit(
       { closing: this.#closing, connections: this.#channels.size, maxConnections: this.#options.maxConnections, room: (name) => this.#rooms.get(name) },
       query,
     );
     if (!admission.ok) {
-      channel.receive({ onFrame: ignore, onControl: ignore, onClose });
+      channel.receive({ onFrame: ignore, onControl: ignore, onClose: (code, reason) => this.#onClose(channel, code, reason) });
       if (this.#channels.has(channel)) this.#refuse(channel, admission.error, admission.closeCode);
       return;
     }
@@ -129,13 +138,26 @@ export class RelayCore {
       room = new Room<Peer>(params.room, this.#options.maxPeersPerRoom, params.secret);
       this.#rooms.set(params.room, room);
     }
-    const peer = this.#createPeer(channel, params.room, params.name, params.mode);
+    // A resumable peer's channel is the one a later connection can take over (resumable-channel.ts).
+    let resumable: ResumableChannel | undefined;
+    let peerChannel = channel;
+    if (params.resumable) {
+      resumable = new ResumableChannel(channel, {
+        graceMs: this.#options.resumeGraceMs,
+        onDetached: (code) => this.#log.info('peer connection lost: holding it for a resume', { peerId: peer.id, room: peer.room, code, graceMs: this.#options.resumeGraceMs }),
+      });
+      peerChannel = resumable;
+      this.#channels.delete(channel);
+      this.#channels.set(peerChannel, undefined);
+    }
+    const peer = this.#createPeer(peerChannel, params.room, params.name, params.mode);
     const others = [...room.peers()];
     room.add(peer);
     this.#peers.set(peer.id, peer);
-    this.#channels.set(channel, peer);
+    this.#channels.set(peerChannel, peer);
+    const onClose = (code: number, reason: string): void => this.#onClose(peerChannel, code, reason);
     // NOTE: one receiver (three closures) per connection, none per message: the frame path is hot.
-    channel.receive({
+    peerChannel.receive({
       onFrame: (bytes) => {
         if (peer.leaving) return;
         try {
@@ -154,9 +176,53 @@ export class RelayCore {
       },
       onClose,
     });
-    if (!this.#channels.has(channel)) return; // closed before it joined: already left
+    if (!this.#channels.has(peerChannel)) return; // closed before it joined: already left
+    const resume = resumable === undefined ? undefined : this.#issueToken(peer, resumable);
+    peer.sendControl(this.#welcome(peer, room, others, resume, false));
+    for (const other of others) other.sendControl({ type: 'peer-joined', peer: peer.summary() });
+    this.#log.info('peer joined', { peerId: peer.id, room: room.name, name: peer.name, mode: peer.mode, address: info.remoteAddress, resumable: params.resumable });
+    this.#events.emit('peer-joined', { peer: peer.info() });
+  }
+
+  /**
+   * A connection that presents a resume token: if the token's peer is still held in `room`,
+   * the connection takes it over (same peer id, a fresh `welcome` with `resumed: true`) and
+   * true is returned; false = admit it as a new peer.
+   */
+  #resume(token: string, room: string | null, channel: PeerChannel, info: ConnectionInfo): boolean {
+    const entry = this.#resumeTokens.get(token);
+    if (entry === undefined || this.#closing) return false;
+    const { peer, channel: resumable } = entry;
+    const r = this.#rooms.get(peer.room);
+    if (peer.room !== room || peer.leaving || r === undefined || !resumable.swap(channel)) return false;
+    // The connection is the peer's now: counted once, as the peer's channel.
+    this.#channels.delete(channel);
+    const others = [...r.peers()].filter((p) => p !== peer);
+    peer.sendControl(this.#welcome(peer, r, others, this.#issueToken(peer, resumable), true));
+    this.#metrics.resumed();
+    this.#log.info('peer resumed', { peerId: peer.id, room: peer.room, address: info.remoteAddress });
+    return true;
+  }
+
+  /** A new resume token for `peer` (its previous one stops working). */
+  #issueToken(peer: Peer, channel: ResumableChannel): string {
+    this.#forgetToken(peer);
+    const token = randomBytes(RESUME_TOKEN_BYTES).toString('base64url');
+    this.#resumeTokens.set(token, { peer, channel });
+    this.#tokenOf.set(peer, token);
+    return token;
+  }
+
+  #forgetToken(peer: Peer): void {
+    const token = this.#tokenOf.get(peer);
+    if (token === undefined) return;
+    this.#resumeTokens.delete(token);
+    this.#tokenOf.delete(peer);
+  }
+
+  #welcome(peer: Peer, room: Room<Peer>, others: readonly Peer[], resume: string | undefined, resumed: boolean): WelcomeMessage {
     const o = this.#options;
-    const welcome: WelcomeMessage = {
+    return {
       type: 'welcome',
       peerId: peer.id,
       room: room.name,
@@ -165,6 +231,7 @@ export class RelayCore {
       peers: others.map((p) => p.summary()),
       serverTime: relayNow(),
       iceServers: o.iceServers,
+      iceTransportPolicy: o.iceTransportPolicy,
       limits: {
         maxPayload: o.maxPayload,
         maxPeersPerRoom: o.maxPeersPerRoom,
@@ -172,11 +239,9 @@ export class RelayCore {
         maxChatChars: o.maxChatChars,
         controlRatePerSecond: o.controlRatePerSecond,
       },
+      ...(resume === undefined ? {} : { resume }),
+      ...(resumed ? { resumed } : {}),
     };
-    peer.sendControl(welcome);
-    for (const other of others) other.sendControl({ type: 'peer-joined', peer: peer.summary() });
-    this.#log.info('peer joined', { peerId: peer.id, room: room.name, name: peer.name, mode: peer.mode, address: info.remoteAddress });
-    this.#events.emit('peer-joined', { peer: peer.info() });
   }
 
   /**
@@ -281,6 +346,7 @@ export class RelayCore {
   /** Removes a peer from its room and tells the others; safe to call twice. */
   #leave(peer: Peer): void {
     peer.markLeaving();
+    this.#forgetToken(peer);
     this.#reporter.remove(peer);
     const room = this.#rooms.get(peer.room);
     if (this.#peers.get(peer.id) === peer) this.#peers.delete(peer.id);

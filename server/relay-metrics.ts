@@ -78,6 +78,7 @@ export class RelayMetrics {
   #controlIn: Counter<'type'>;
   #controlOut: Counter;
   #refused: Counter<'code'>;
+  #resumed: Counter;
   #frameErrors: Counter<'code'>;
   #deliveryDelay: Histogram<'room'>;
   #deliveryLost: Counter<'room'>;
@@ -148,6 +149,7 @@ export class RelayMetrics {
     this.#controlIn = counter('framewire_control_in_total', 'Control messages received, by type (unknown types as "other").', ['type']);
     this.#controlOut = counter('framewire_control_out_total', 'Control messages sent.', []);
     this.#refused = counter('framewire_refused_total', 'Connections refused or closed by the relay, by error code.', ['code']);
+    this.#resumed = counter('framewire_resumed_total', 'Connections that took over a held peer with its resume token (same peer, new connection).', []);
     this.#frameErrors = counter('framewire_frame_errors_total', 'Invalid frames (the sender was disconnected), by FrameError code.', ['code']);
     this.#deliveryDelay = new Histogram({
       name: 'framewire_delivery_delay_seconds',
@@ -231,6 +233,10 @@ export class RelayMetrics {
 
   refused(code: string): void {
     this.#refused.inc({ code });
+  }
+
+  resumed(): void {
+    this.#resumed.inc();
   }
 
   frameError(code: string): void {

@@ -23,6 +23,8 @@ export interface TestClientOptions {
   waitWelcome?: boolean;
   /** Keep received frames in `frames` (else only count them). Default true. */
   keepFrames?: boolean;
+  /** More connect-query parameters (e.g. `{ resumable: '1', resume: token }`). */
+  query?: Record<string, string | undefined>;
 }
 
 export interface ControlMsg {
@@ -61,7 +63,7 @@ export function wsUrl(base: string, params: Record<string, string | undefined>):
 }
 
 export async function connectClient(base: string, options: TestClientOptions): Promise<TestClient> {
-  const url = wsUrl(base, { room: options.room, name: options.name ?? 'tester', secret: options.secret, mode: options.mode });
+  const url = wsUrl(base, { room: options.room, name: options.name ?? 'tester', secret: options.secret, mode: options.mode, ...options.query });
   const socket = new WebSocket(url, { perMessageDeflate: false, ...options.ws });
   const waiters = new Set<() => void>();
   const wake = (): void => {
