@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IceServerError, iceUrlScheme, parseIceServers } from './ice-servers.ts';
+import { hasTurnServer, IceServerError, iceUrlScheme, parseIceServers } from './ice-servers.ts';
 
 describe('parseIceServers', () => {
   it('accepts STUN, TURN over UDP and TCP, and TURNS', () => {
@@ -28,5 +28,19 @@ describe('parseIceServers', () => {
     } catch (error) {
       expect((error as IceServerError).code).toBe('bad-ice-server');
     }
+  });
+});
+
+describe('hasTurnServer', () => {
+  const STUN = { urls: 'stun:stun.example.org:3478' };
+  it('finds turn: and turns: URLs, in a string or a list', () => {
+    expect(hasTurnServer([STUN, { urls: ['turn:turn.example.org:3478?transport=tcp'], username: 'u', credential: 'p' }])).toBe(true);
+    expect(hasTurnServer([{ urls: 'turns:turn.example.org:5349', username: 'u', credential: 'p' }])).toBe(true);
+    expect(hasTurnServer([{ urls: ['stun:a.example', 'turn:b.example'], username: 'u', credential: 'p' }])).toBe(true);
+  });
+
+  it('is false for STUN only and for none', () => {
+    expect(hasTurnServer([STUN])).toBe(false);
+    expect(hasTurnServer([])).toBe(false);
   });
 });

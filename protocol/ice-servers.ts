@@ -57,3 +57,8 @@ export function parseIceServers(value: unknown): IceServer[] {
     return server;
   });
 }
+
+/** True if one of `servers` has a `turn:` or `turns:` URL (what relay-only ICE, `iceTransportPolicy: 'relay'`, needs). */
+export function hasTurnServer(servers: readonly IceServer[]): boolean {
+  return servers.some((server) => (typeof server.urls === 'string' ? [server.urls] : server.urls).some((url) => iceUrlScheme(url).startsWith('turn')));
+}

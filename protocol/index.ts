@@ -21,7 +21,7 @@ export {
   type ConnectParams,
   type QueryLike,
 } from './connect-params.ts';
-export { IceServerError, iceUrlScheme, parseIceServers, type IceServer } from './ice-servers.ts';
+export { hasTurnServer, IceServerError, iceUrlScheme, parseIceServers, type IceServer } from './ice-servers.ts';
 export {
   BUILTIN_TYPES,
   chatTextOf,

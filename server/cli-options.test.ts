@@ -1,6 +1,8 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IceServerError } from '../protocol/index.ts';
-import { CliError, DEFAULT_CLI_PORT, helpText, parseCli } from './cli-options.ts';
+import { CliError, DEFAULT_CLI_PORT, defaultDataDir, helpText, parseCli } from './cli-options.ts';
 
 describe('parseCli', () => {
   it('has the documented defaults', () => {
@@ -8,6 +10,7 @@ describe('parseCli', () => {
     expect(c.help).toBe(false);
     expect(c.relay).toEqual({ port: DEFAULT_CLI_PORT, host: '127.0.0.1', staticDir: 'dist/web', logLevel: 'info' });
     expect(c.media).toEqual({ transcodeQuality: 75 });
+    expect(c.tls).toEqual({ dataDir: join(homedir(), '.local', 'share', 'framewire'), noTls: false });
   });
 
   it('reads flags in both forms, and environment variables; flags win', () => {
@@ -127,6 +130,57 @@ describe('parseCli', () => {
     });
   });
 
+  describe('TLS options', () => {
+    it('reads --tls-cert and --tls-key, as flags or environment variables', () => {
+      expect(parseCli(['--tls-cert', 'c.pem', '--tls-key=k.pem'], {}).tls).toMatchObject({ certFile: 'c.pem', keyFile: 'k.pem', noTls: false });
+      expect(parseCli([], { FRAMEWIRE_TLS_CERT: '/etc/c.pem', FRAMEWIRE_TLS_KEY: '/etc/k.pem' }).tls).toMatchObject({ certFile: '/etc/c.pem', keyFile: '/etc/k.pem' });
+      // One from the flag, one from the environment: still a pair.
+      expect(parseCli(['--tls-cert', 'c.pem'], { FRAMEWIRE_TLS_KEY: 'k.pem' }).tls).toMatchObject({ certFile: 'c.pem', keyFile: 'k.pem' });
+    });
+
+    it('--no-tls is a switch; FRAMEWIRE_NO_TLS is 1/true/yes or 0/false/no', () => {
+      expect(parseCli(['--no-tls'], {}).tls.noTls).toBe(true);
+      for (const v of ['1', 'true', 'TRUE', 'yes']) expect(parseCli([], { FRAMEWIRE_NO_TLS: v }).tls.noTls).toBe(true);
+      for (const v of ['0', 'false', 'no', '']) expect(parseCli([], { FRAMEWIRE_NO_TLS: v }).tls.noTls).toBe(false);
+      // The flag wins over the variable, as for every option.
+      expect(parseCli(['--no-tls'], { FRAMEWIRE_NO_TLS: '0' }).tls.noTls).toBe(true);
+    });
+
+    it('--data-dir, else $XDG_DATA_HOME/framewire, else ~/.local/share/framewire', () => {
+      expect(parseCli(['--data-dir', '/srv/fw'], { XDG_DATA_HOME: '/x' }).tls.dataDir).toBe('/srv/fw');
+      expect(parseCli([], { FRAMEWIRE_DATA_DIR: '/srv/env' }).tls.dataDir).toBe('/srv/env');
+      expect(parseCli([], { XDG_DATA_HOME: '/x/data' }).tls.dataDir).toBe('/x/data/framewire');
+      expect(defaultDataDir({ HOME: '/home/u' })).toBe('/home/u/.local/share/framewire');
+      // A relative XDG_DATA_HOME is ignored (XDG base directory spec).
+      expect(defaultDataDir({ XDG_DATA_HOME: 'rel', HOME: '/home/u' })).toBe('/home/u/.local/share/framewire');
+    });
+
+    it.each([
+      [['--tls-cert', 'c.pem'], {}, /^--tls-cert needs --tls-key FILE or FRAMEWIRE_TLS_KEY/],
+      [['--tls-key', 'k.pem'], {}, /^--tls-key needs --tls-cert FILE or FRAMEWIRE_TLS_CERT/],
+      [[], { FRAMEWIRE_TLS_KEY: 'k.pem' }, /^FRAMEWIRE_TLS_KEY needs --tls-cert/],
+      [['--no-tls', '--tls-cert', 'c.pem', '--tls-key', 'k.pem'], {}, /^--no-tls contradicts --tls-cert: one asks for plain HTTP/],
+      [['--no-tls', '--tls-key', 'k.pem'], {}, /^--no-tls contradicts --tls-key/],
+      [['--tls-cert', 'c.pem', '--tls-key', 'k.pem'], { FRAMEWIRE_NO_TLS: '1' }, /^FRAMEWIRE_NO_TLS contradicts --tls-cert/],
+      [['--no-tls=yes'], {}, /^--no-tls takes no value$/],
+      [[], { FRAMEWIRE_NO_TLS: 'maybe' }, /^FRAMEWIRE_NO_TLS must be 1, true, yes, 0, false or no \[got:maybe\]$/],
+      [['--tls-cert='], {}, /^--tls-cert needs a value FILE$/],
+      [['--data-dir'], {}, /^--data-dir needs a value DIR$/],
+    ] as const)('refuses %j %j', (argv, env, message) => {
+      expect(() => parseCli(argv, env)).toThrow(CliError);
+      expect(() => parseCli(argv, env)).toThrow(message);
+    });
+
+    it('are in --help, the switch without a value', () => {
+      const text = helpText();
+      expect(text).toMatch(/--tls-cert FILE\s+FRAMEWIRE_TLS_CERT\s+default \(none\)/);
+      expect(text).toMatch(/--tls-key FILE\s+FRAMEWIRE_TLS_KEY/);
+      expect(text).toMatch(/  --no-tls\s+FRAMEWIRE_NO_TLS\s+default off\s+plain HTTP/);
+      expect(text).toMatch(/--data-dir DIR\s+FRAMEWIRE_DATA_DIR\s+default ~\/\.local\/share\/framewire/);
+      expect(text).toContain('TLS: with --tls-cert and --tls-key');
+    });
+  });
+
   it('keeps the protocol validator\'s error as the cause', () => {
     const error = (() => {
       try {
@@ -156,5 +210,32 @@ describe('parseCli', () => {
       .map((line) => line.trim().split(' ')[0]);
     expect(marked).toEqual(['--origins', '--ice-servers', '--stun', '--turn', '--turn-user', '--turn-pass']);
     expect(helpText()).toContain('The i-th --turn takes the i-th --turn-user and --turn-pass');
+  });
+});
+
+describe('--ice-relay-only', () => {
+  const turn = ['--turn', 'turn:turn.example:3478?transport=tcp', '--turn-user', 'u', '--turn-pass', 'p'];
+
+  it('makes the relay relay-only (welcome.iceTransportPolicy), from the switch or FRAMEWIRE_ICE_RELAY_ONLY', () => {
+    expect(parseCli([...turn, '--ice-relay-only'], {}).relay.iceTransportPolicy).toBe('relay');
+    expect(parseCli(turn, { FRAMEWIRE_ICE_RELAY_ONLY: '1' }).relay.iceTransportPolicy).toBe('relay');
+    expect(parseCli(turn, { FRAMEWIRE_ICE_RELAY_ONLY: '0' }).relay.iceTransportPolicy).toBe('all');
+    expect(parseCli(turn, {}).relay.iceTransportPolicy).toBeUndefined(); // the relay's default: 'all'
+    const tls = parseCli(['--ice-servers', '[{"urls":"turns:turn.example:5349","username":"u","credential":"p"}]', '--ice-relay-only'], {});
+    expect(tls.relay).toMatchObject({ iceTransportPolicy: 'relay', iceServers: [{ urls: 'turns:turn.example:5349', username: 'u', credential: 'p' }] });
+  });
+
+  it('refuses relay-only without a turn: or turns: server, naming where it came from', () => {
+    expect(() => parseCli(['--ice-relay-only'], {})).toThrowError(
+      new CliError(
+        '--ice-relay-only needs a TURN server: add --turn URL --turn-user U --turn-pass P (turn:HOST:PORT?transport=tcp or turns:HOST:PORT), or a turn: entry in --ice-servers',
+      ),
+    );
+    expect(() => parseCli(['--stun', 'stun:stun.example'], { FRAMEWIRE_ICE_RELAY_ONLY: 'yes' })).toThrowError(/^FRAMEWIRE_ICE_RELAY_ONLY needs a TURN server/);
+    expect(() => parseCli(['--ice-relay-only=1', ...turn], {})).toThrowError(/--ice-relay-only takes no value/);
+  });
+
+  it('is in --help', () => {
+    expect(helpText()).toMatch(/--ice-relay-only\s+FRAMEWIRE_ICE_RELAY_ONLY\s+default off\s+WebRTC mode only through the TURN server/);
   });
 });

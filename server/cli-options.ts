@@ -2,11 +2,15 @@
  * Options of the relay CLI (server/main.ts): every option is a flag (`--port 8080` or
  * `--port=8080`) and an environment variable (`FRAMEWIRE_PORT=8080`); flags win.
  * Repeatable flags (`--stun a --stun b`) keep every value; their environment variable holds
- * a comma- or whitespace-separated list. One table (`SPECS`) drives parsing (`node:util`
- * `parseArgs`), validation and `--help`.
+ * a comma- or whitespace-separated list. Switches (`--no-tls`) take no value; their
+ * environment variable is `1`/`true`/`yes` or `0`/`false`/`no`. One table (`SPECS`) drives
+ * parsing (`node:util` `parseArgs`), validation and `--help`.
  */
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IceServerError, parseIceServers, type IceServer } from '../protocol/index.ts';
+import type { TlsOptions } from './http/tls-setup.ts';
 import type { MediaOptions } from './media/index.ts';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
 import {
@@ -19,6 +23,7 @@ import {
   DEFAULT_MAX_PEERS_PER_ROOM,
   type RelayOptions,
 } from './relay.ts';
+import { hasTurnServer } from '../protocol/index.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/index.ts';
 
 /** Port of the CLI (the library's default is 0 = any). */
@@ -30,12 +35,22 @@ export const DEFAULT_STATIC_DIR = 'dist/web';
 export const DEFAULT_CLI_LOG_LEVEL: LogLevel = 'info';
 export const DEFAULT_TRANSCODE_QUALITY = 75;
 
+/** Where the relay keeps its self-signed certificate: `$XDG_DATA_HOME/framewire`, else `~/.local/share/framewire`. */
+export function defaultDataDir(env: Readonly<Record<string, string | undefined>>): string {
+  const xdg = env['XDG_DATA_HOME'];
+  // NOTE: the XDG base directory spec says a relative XDG_DATA_HOME is to be ignored.
+  const base = xdg !== undefined && isAbsolute(xdg) ? xdg : join(env['HOME'] || homedir(), '.local', 'share');
+  return join(base, 'framewire');
+}
+
 /** Everything the CLI needs. */
 export interface CliConfig {
   /** `--help` was given: print `helpText()` and exit. */
   help: boolean;
   relay: RelayOptions & { port: number; host: string; staticDir: string; logLevel: LogLevel };
   media: MediaOptions;
+  /** Certificate files, `--no-tls`, data directory; tls-setup.ts decides from them and the host. */
+  tls: TlsOptions & { noTls: boolean };
 }
 
 /** A bad flag or environment variable; the CLI prints the message and exits with status 2. */
@@ -53,11 +68,14 @@ interface Spec {
   /** Flag name without `--`; also the `parseArgs` option name. */
   flag: string;
   env: string;
+  /** What the value is, for `--help` (`N`, `FILE`); '' for a switch. */
   arg: string;
   help: string;
   default: string;
   /** Set if the flag may be given more than once (every value is kept, in order); unset: the last one wins. */
   repeat?: EnvList;
+  /** Set for a switch: the flag takes no value (`apply` gets 'true'); its variable is 1/true/yes or 0/false/no (`apply` gets 'true' or 'false'). */
+  switch?: true;
   /** Applies one value (called once per value of a repeatable option); `from` names the flag or variable. */
   apply(config: CliConfig, value: string, from: string): void;
 }
@@ -121,6 +139,23 @@ const SPECS: Spec[] = [
     },
   },
   {
+    flag: 'tls-cert', env: 'FRAMEWIRE_TLS_CERT', arg: 'FILE', default: '(none)', help: 'serve HTTPS with this PEM certificate (chain); SIGHUP re-reads it',
+    apply: (c, v, from) => (c.tls.certFile = path(v, from, 'FILE')),
+  },
+  {
+    flag: 'tls-key', env: 'FRAMEWIRE_TLS_KEY', arg: 'FILE', default: '(none)', help: 'PEM private key of --tls-cert',
+    apply: (c, v, from) => (c.tls.keyFile = path(v, from, 'FILE')),
+  },
+  {
+    flag: 'no-tls', env: 'FRAMEWIRE_NO_TLS', arg: '', default: 'off', help: 'plain HTTP on any --host (behind a TLS-terminating proxy)',
+    switch: true,
+    apply: (c, v) => (c.tls.noTls = v === 'true'),
+  },
+  {
+    flag: 'data-dir', env: 'FRAMEWIRE_DATA_DIR', arg: 'DIR', default: '~/.local/share/framewire', help: 'where the self-signed certificate is kept',
+    apply: (c, v, from) => (c.tls.dataDir = path(v, from, 'DIR')),
+  },
+  {
     flag: 'record', env: 'FRAMEWIRE_RECORD', arg: 'DIR', default: '(off)', help: 'record every room into DIR (frame log + MP4 per participant)',
     apply: (c, v) => (c.media.recordDir = v),
   },
@@ -153,6 +188,11 @@ const SPECS: Spec[] = [
     repeat: 'list',
     apply: (c, v, from) => turnPart(c, 'credentials', from).push(v),
   },
+  {
+    flag: 'ice-relay-only', env: 'FRAMEWIRE_ICE_RELAY_ONLY', arg: '', default: 'off', help: 'WebRTC mode only through the TURN server (UDP-blocked networks; needs --turn)',
+    switch: true,
+    apply: (c, v) => (c.relay.iceTransportPolicy = v === 'true' ? 'relay' : 'all'),
+  },
 ];
 
 /** The TURN flags seen so far (paired by position once all are in), and where each came from. */
@@ -180,18 +220,48 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     help: false,
     relay: { port: DEFAULT_CLI_PORT, host: DEFAULT_CLI_HOST, staticDir: DEFAULT_STATIC_DIR, logLevel: DEFAULT_CLI_LOG_LEVEL },
     media: { transcodeQuality: DEFAULT_TRANSCODE_QUALITY },
+    tls: { dataDir: defaultDataDir(env), noTls: false },
   };
   const fromFlags = flagValues(argv);
   if (fromFlags === 'help') return { ...config, help: true };
+  /** Flag → where its value came from (`--tls-cert` or `FRAMEWIRE_TLS_CERT`), for the checks across options. */
+  const sources = new Map<string, string>();
   for (const spec of SPECS) {
     const given = fromFlags.get(spec);
     const envValue = env[spec.env];
-    if (given !== undefined) for (const v of given) spec.apply(config, v, `--${spec.flag}`);
-    else if (envValue !== undefined && envValue !== '') for (const v of envValues(spec, envValue)) spec.apply(config, v, spec.env);
+    if (given !== undefined) {
+      sources.set(spec.flag, `--${spec.flag}`);
+      for (const v of given) spec.apply(config, v, `--${spec.flag}`);
+    } else if (envValue !== undefined && envValue !== '') {
+      sources.set(spec.flag, spec.env);
+      for (const v of envValues(spec, envValue)) spec.apply(config, v, spec.env);
+    }
   }
   const turn = turnParts.get(config);
   if (turn !== undefined) addIceServers(config, pairTurn(turn), turn.from.urls);
+  checkTls(config.tls, sources);
+  checkIcePolicy(config.relay, sources);
   return config;
+}
+
+/** A certificate needs its key and the reverse; `--no-tls` contradicts both. Throws `CliError`. */
+function checkTls(tls: CliConfig['tls'], sources: ReadonlyMap<string, string>): void {
+  const cert = sources.get('tls-cert');
+  const key = sources.get('tls-key');
+  const noTls = sources.get('no-tls');
+  if (tls.noTls && (cert ?? key) !== undefined) {
+    throw new CliError(`${noTls} contradicts ${cert ?? key}: one asks for plain HTTP, the other for HTTPS with a certificate (drop one)`);
+  }
+  if (cert !== undefined && key === undefined) throw new CliError(`${cert} needs --tls-key FILE or FRAMEWIRE_TLS_KEY (the certificate's private key)`);
+  if (key !== undefined && cert === undefined) throw new CliError(`${key} needs --tls-cert FILE or FRAMEWIRE_TLS_CERT (the key's certificate)`);
+}
+
+/** `--ice-relay-only` needs a TURN server (else WebRTC could never connect). Throws `CliError`. */
+function checkIcePolicy(relay: CliConfig['relay'], sources: ReadonlyMap<string, string>): void {
+  if (relay.iceTransportPolicy !== 'relay' || hasTurnServer(relay.iceServers ?? [])) return;
+  throw new CliError(
+    `${sources.get('ice-relay-only') ?? '--ice-relay-only'} needs a TURN server: add --turn URL --turn-user U --turn-pass P (turn:HOST:PORT?transport=tcp or turns:HOST:PORT), or a turn: entry in --ice-servers`,
+  );
 }
 
 /** The values of every flag in `argv`, in order, or 'help' for `--help`/`-h`. Throws `CliError`. */
@@ -200,7 +270,10 @@ function flagValues(argv: readonly string[]): Map<Spec, string[]> | 'help' {
   // parseArgs throws its own); `tokens` still tells how every value was written.
   const { tokens } = parseArgs({
     args: [...argv],
-    options: { help: { type: 'boolean', short: 'h' }, ...Object.fromEntries(SPECS.map((s) => [s.flag, { type: 'string', multiple: s.repeat !== undefined }])) },
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(SPECS.map((s) => [s.flag, { type: s.switch ? 'boolean' : 'string', multiple: s.repeat !== undefined }])),
+    },
     strict: false,
     allowPositionals: true,
     tokens: true,
@@ -217,6 +290,11 @@ function flagValues(argv: readonly string[]): Map<Spec, string[]> | 'help' {
     }
     const spec = SPECS.find((s) => s.flag === token.name);
     if (spec === undefined) throw new CliError(`unknown option ${token.rawName} (see --help)`);
+    if (spec.switch) {
+      if (token.value !== undefined) throw new CliError(`${token.rawName} takes no value`);
+      values.set(spec, ['true']);
+      continue;
+    }
     // `--port --host x`: parseArgs takes `--host` as the value; the user forgot one.
     if (token.value === undefined || (!token.inlineValue && token.value.startsWith('--'))) throw new CliError(`${token.rawName} needs a value ${spec.arg}`);
     if (spec.repeat === undefined) values.set(spec, [token.value]);
@@ -225,9 +303,18 @@ function flagValues(argv: readonly string[]): Map<Spec, string[]> | 'help' {
   return help ? 'help' : values;
 }
 
-/** The values an environment variable holds: one, or for a repeatable option a list. */
+/** The values an environment variable holds: one, or for a repeatable option a list; a switch's 'true' or 'false'. Throws `CliError`. */
 function envValues(spec: Spec, value: string): string[] {
+  if (spec.switch) return [switchValue(value, spec.env)];
   return spec.repeat === 'list' ? splitList(value) : [value];
+}
+
+/** `1`/`true`/`yes` → 'true', `0`/`false`/`no` → 'false' (any case). Throws `CliError`. */
+function switchValue(value: string, from: string): 'true' | 'false' {
+  const v = value.trim().toLowerCase();
+  if (v === '1' || v === 'true' || v === 'yes') return 'true';
+  if (v === '0' || v === 'false' || v === 'no') return 'false';
+  throw new CliError(`${from} must be 1, true, yes, 0, false or no [got:${value}]`);
 }
 
 /** `a, b c` → `['a', 'b', 'c']`. */
@@ -267,7 +354,7 @@ function schemeChecked(url: string, kind: 'stun' | 'turn', from: string): string
 
 /** The `--help` text: every option with its environment variable and default; repeatable ones marked. */
 export function helpText(): string {
-  const rows = SPECS.map((s) => [`--${s.flag} ${s.arg}`, s.env, s.default, s.repeat === undefined ? s.help : `[repeatable] ${s.help}`]);
+  const rows = SPECS.map((s) => [`--${s.flag} ${s.arg}`.trimEnd(), s.env, s.default, s.repeat === undefined ? s.help : `[repeatable] ${s.help}`]);
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => `  ${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  default ${r[2]!.padEnd(widths[2]!)}  ${r[3]}`);
   return [
@@ -282,7 +369,14 @@ export function helpText(): string {
     'Options marked [repeatable] may be given more than once; every value is kept. Their',
     'environment variable holds a comma- or space-separated list (FRAMEWIRE_ICE_SERVERS: one',
     'JSON array). The i-th --turn takes the i-th --turn-user and --turn-pass; for a password',
-    'with a comma or space in FRAMEWIRE_TURN_PASS, use --ice-servers instead.',
+    'with a comma or space in FRAMEWIRE_TURN_PASS, use --ice-servers instead. A switch\'s',
+    'variable (e.g. FRAMEWIRE_NO_TLS) is 1, true, yes or 0, false, no.',
+    '',
+    'TLS: with --tls-cert and --tls-key the relay serves HTTPS with them (kill -HUP re-reads',
+    'both). Without them it serves plain HTTP on a loopback --host (http://localhost is a',
+    'secure context: the camera works) and HTTPS on any other, with a self-signed certificate',
+    'kept in --data-dir ($XDG_DATA_HOME/framewire if set): browsers warn, compare the',
+    'fingerprint the relay prints. Plain http:// requests to an HTTPS port are redirected.',
     '',
     'Endpoints: / (web app), /ws (WebSocket), /healthz, /metrics (Prometheus).',
   ].join('\n');
@@ -294,6 +388,12 @@ function int(value: string, from: string, min: number, max = Number.MAX_SAFE_INT
     throw new CliError(`${from} must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? '∞' : max} [got:${value}]`);
   }
   return n;
+}
+
+/** A file or directory path: anything but empty. */
+function path(value: string, from: string, arg: string): string {
+  if (value.trim() === '') throw new CliError(`${from} needs a value ${arg}`);
+  return value;
 }
 
 function num(value: string, from: string): number {

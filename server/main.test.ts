@@ -1,6 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { join } from 'node:path';
+import { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { useTempDir } from '../bench/test-support/temp-dir.ts';
+import { loadOrCreateSelfSignedCert } from './http/self-signed-cert.ts';
 import { connectClient } from './test-client.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -35,7 +43,22 @@ async function waitForOutput(output: () => string, pattern: RegExp, timeoutMs = 
   }
 }
 
+/** GET `url` (https: any certificate accepted); the status, Location and the fingerprint of the certificate shown. */
+function get(url: string): Promise<{ status: number | undefined; location: string | undefined; fingerprint: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const onResponse = (res: IncomingMessage): void => {
+      const fingerprint = res.socket instanceof TLSSocket ? res.socket.getPeerCertificate().fingerprint256 : undefined;
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, location: res.headers.location, fingerprint }));
+    };
+    const req = url.startsWith('https:') ? httpsGet(url, { rejectUnauthorized: false, agent: false }, onResponse) : httpGet(url, { agent: false }, onResponse);
+    req.on('error', reject);
+  });
+}
+
 describe('relay CLI (server/main.ts)', () => {
+  const tempDir = useTempDir('framewire-cli-');
+
   it('--help prints every option with its environment variable and default, and exits 0', async () => {
     const run = cli(['--help']);
     expect(await run.exited).toBe(0);
@@ -68,5 +91,63 @@ describe('relay CLI (server/main.ts)', () => {
     await waitForOutput(run.output, /open http:\/\/localhost:\d+\//);
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
+  });
+
+  describe('TLS', () => {
+    it('beyond loopback: https with a self-signed certificate kept in --data-dir, its fingerprint printed, http redirected', async () => {
+      const dataDir = join(await tempDir(), 'data');
+      const run = cli(['--host', '0.0.0.0', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--static-dir', 'no-such-dir']);
+      const [, url, port] = await waitForOutput(run.output, /open (https:\/\/localhost:(\d+)\/) in a browser/);
+      const [, fingerprint] = await waitForOutput(run.output, /certificate SHA-256 fingerprint: ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})\n/);
+      expect(run.output()).toContain(`self-signed, generated in ${dataDir}: your browser will warn`);
+      expect(existsSync(join(dataDir, 'cert.pem')) && existsSync(join(dataDir, 'key.pem'))).toBe(true);
+      expect(await get(`https://127.0.0.1:${port}/healthz`)).toEqual({ status: 200, location: undefined, fingerprint });
+      expect(await get(`${url!.replace('https:', 'http:')}healthz`)).toMatchObject({ status: 308, location: `https://localhost:${port}/healthz` });
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    });
+
+    it('with --tls-cert/--tls-key: serves them, and SIGHUP re-reads them (keeping the old pair if the new one is bad)', async () => {
+      const dir = await tempDir();
+      const [one, two] = await Promise.all([
+        loadOrCreateSelfSignedCert({ dataDir: join(dir, 'one'), addresses: [] }),
+        loadOrCreateSelfSignedCert({ dataDir: join(dir, 'two'), addresses: [] }),
+      ]);
+      const certFile = join(dir, 'cert.pem');
+      const keyFile = join(dir, 'key.pem');
+      await writeFile(certFile, one.cert);
+      await writeFile(keyFile, one.key);
+      const run = cli(['--port', '0', '--log-level', 'info', '--static-dir', 'no-such-dir'], { FRAMEWIRE_TLS_CERT: certFile, FRAMEWIRE_TLS_KEY: keyFile });
+      const [, port] = await waitForOutput(run.output, /open https:\/\/localhost:(\d+)\/ in a browser/);
+      expect(run.output()).toContain(`certificate SHA-256 fingerprint: ${one.fingerprint}`);
+      expect(run.output()).not.toContain('self-signed');
+      expect((await get(`https://127.0.0.1:${port}/healthz`)).fingerprint).toBe(one.fingerprint);
+
+      await writeFile(certFile, two.cert);
+      await writeFile(keyFile, two.key);
+      run.child.kill('SIGHUP');
+      await waitForOutput(run.output, new RegExp(`"msg":"TLS certificate reloaded".*"fingerprint":"${two.fingerprint}"`));
+      expect((await get(`https://127.0.0.1:${port}/healthz`)).fingerprint).toBe(two.fingerprint);
+
+      await writeFile(keyFile, one.key); // the key of another certificate
+      run.child.kill('SIGHUP');
+      await waitForOutput(run.output, /"level":"error","msg":"TLS certificate reload failed: serving the previous one".*key-mismatch/);
+      expect((await get(`https://127.0.0.1:${port}/healthz`)).fingerprint).toBe(two.fingerprint);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    });
+
+    it('refuses a certificate without its key with status 2', async () => {
+      const run = cli(['--tls-cert', 'cert.pem']);
+      expect(await run.exited).toBe(2);
+      expect(run.output()).toContain('--tls-cert needs --tls-key');
+    });
+
+    it('fails to start, naming the file, when a certificate file cannot be read', async () => {
+      const dir = await tempDir();
+      const run = cli(['--port', '0', '--tls-cert', join(dir, 'missing.pem'), '--tls-key', join(dir, 'missing-key.pem')]);
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain(`framewire: failed to start: cannot read TLS file [path:${join(dir, 'missing.pem')}]`);
+    });
   });
 });

@@ -1,12 +1,15 @@
 /**
  * The relay CLI: `npm start -- --port 8080` (`npm start -- --help` lists every option).
- * Starts the relay serving the built web app, attaches server-side media, prints the URL
- * to open, and shuts down gracefully on SIGINT/SIGTERM (close 1001 to all, exit 0).
+ * Starts the relay serving the built web app — over HTTPS when http/tls-setup.ts says so —
+ * attaches server-side media, prints the URLs to open (and the certificate's fingerprint),
+ * re-reads `--tls-cert`/`--tls-key` on SIGHUP, and shuts down gracefully on SIGINT/SIGTERM
+ * (close 1001 to all, exit 0).
  */
 import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import { CliError, helpText, parseCli } from './cli-options.ts';
+import { prepareTls, tlsSummary } from './http/tls-setup.ts';
 import { createLogger } from './logger.ts';
 import { attachMedia } from './media/index.ts';
 import { startRelay } from './relay.ts';
@@ -29,7 +32,8 @@ async function main(): Promise<void> {
   if (!existsSync(resolve(staticDir, 'index.html'))) {
     logger.warn('web app not built: / shows nothing useful (run `npm run build`, or `npm start` which builds first)', { staticDir });
   }
-  const relay = await startRelay({ ...config.relay, staticDir, logger });
+  const tls = await prepareTls(config.relay.host, config.tls);
+  const relay = await startRelay({ ...config.relay, staticDir, logger, createServer: tls.createServer });
   const media = attachMedia(relay, config.media);
 
   let stopping = false;
@@ -48,21 +52,31 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  if (tls.mode === 'files') {
+    process.on('SIGHUP', () => {
+      tls.reload().then(
+        (c) => logger.info('TLS certificate reloaded', { certFile: tls.certFile, fingerprint: c.fingerprint, notAfter: c.notAfter.toISOString() }),
+        (error: unknown) => logger.error('TLS certificate reload failed: serving the previous one', { error }),
+      );
+    });
+  }
 
-  const urls = openUrls(config.relay.host, relay.port);
+  const scheme = tls.mode === 'plain' ? 'http' : 'https';
+  const urls = openUrls(scheme, config.relay.host, relay.port);
   process.stdout.write(`framewire relay listening — open ${urls[0]} in a browser\n`);
   for (const url of urls.slice(1)) process.stdout.write(`  also reachable at ${url}\n`);
+  for (const line of tlsSummary(tls)) process.stdout.write(`  ${line}\n`);
   process.stdout.write(`  health: ${relay.url}/healthz   metrics: ${relay.url}/metrics   stop: Ctrl-C\n`);
 }
 
 /** URLs a person can open: localhost first (a secure context, so the camera works), then LAN addresses when listening on all interfaces. */
-function openUrls(host: string, port: number): string[] {
-  const local = `http://localhost:${port}/`;
+function openUrls(scheme: 'http' | 'https', host: string, port: number): string[] {
+  const local = `${scheme}://localhost:${port}/`;
   if (host === '127.0.0.1' || host === 'localhost' || host === '::1') return [local];
-  if (host !== '0.0.0.0' && host !== '::' && host !== '') return [`http://${host.includes(':') ? `[${host}]` : host}:${port}/`];
+  if (host !== '0.0.0.0' && host !== '::' && host !== '') return [`${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/`];
   const lan: string[] = [];
   for (const addresses of Object.values(networkInterfaces())) {
-    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) lan.push(`http://${a.address}:${port}/`);
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) lan.push(`${scheme}://${a.address}:${port}/`);
   }
   return [local, ...lan];
 }

@@ -3,7 +3,7 @@
  * value or combination is rejected here with a TypeError, before anything listens.
  */
 import { DEFAULT_MAX_DIMENSION, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES } from '../codec/index.ts';
-import { IceServerError, iceUrlScheme, parseIceServers, type IceServer } from '../protocol/index.ts';
+import { hasTurnServer, IceServerError, parseIceServers, type IceServer } from '../protocol/index.ts';
 import { DEFAULT_FEEDBACK_EXPIRE_MS, DEFAULT_FEEDBACK_TARGET_DELAY_MS } from './session/ack-window.ts';
 import { DEFAULT_FEEDBACK_INTERVAL_MS } from './session/delivery-reporter.ts';
 import { DEFAULT_MAX_IN_FLIGHT } from './session/frame-outbox.ts';
@@ -180,7 +180,3 @@ function iceServersOption(value: unknown): IceServer[] {
   }
 }
 
-/** True if one of `servers` has a `turn:` or `turns:` URL (what `iceTransportPolicy: 'relay'` needs). */
-export function hasTurnServer(servers: readonly IceServer[]): boolean {
-  return servers.some((server) => (typeof server.urls === 'string' ? [server.urls] : server.urls).some((url) => iceUrlScheme(url).startsWith('turn')));
-}

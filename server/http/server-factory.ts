@@ -2,7 +2,8 @@
  * How the relay gets its HTTP server: a factory given the relay's request handler. Plain
  * HTTP by default; TLS is `(handler) => https.createServer({ key, cert }, handler)` — the
  * relay only needs `listen`, `close*`, `address` and the `request`/`upgrade` events, which
- * `https.Server` has too.
+ * `https.Server` has too. The CLI's TLS server (tls-server.ts `tlsServerFactory`) is such an
+ * `https.Server`, and also redirects plain HTTP on the same port.
  */
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';

@@ -73,6 +73,7 @@ export class MediaController {
       selfId: welcome.peerId,
       connection: link,
       iceServers: welcome.iceServers ?? [],
+      iceTransportPolicy: welcome.iceTransportPolicy ?? 'all',
       earlyControl: early,
     };
     let transport: MediaTransport;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FPS, DEFAULT_JPEG_QUALITY, inviteLink, parseResolution, parseUrlPreset } from './settings.ts';
+import { DEFAULT_FPS, DEFAULT_JPEG_QUALITY, inviteLink, parseIcePolicy, parseResolution, parseUrlPreset } from './settings.ts';
 
 describe('parseUrlPreset', () => {
   it('reads every automation parameter', () => {
-    const preset = parseUrlPreset('?room=lab&name=Ann%20Lee&secret=s3&mode=bgra&res=1280x720&fps=30&q=55&autostart=1&source=harness&stats=1');
+    const preset = parseUrlPreset('?room=lab&name=Ann%20Lee&secret=s3&mode=bgra&res=1280x720&fps=30&q=55&autostart=1&source=harness&stats=1&ice=relay');
     expect(preset).toEqual({
       room: 'lab',
       name: 'Ann Lee',
@@ -12,6 +12,7 @@ describe('parseUrlPreset', () => {
       autostart: true,
       source: 'harness',
       showStats: true,
+      iceTransportPolicy: 'relay',
     });
   });
 
@@ -27,6 +28,15 @@ describe('parseUrlPreset', () => {
 
   it('accepts the webrtc mode', () => {
     expect(parseUrlPreset('?mode=webrtc').media.mode).toBe('webrtc');
+  });
+
+  it('reads ice=relay (relay-only WebRTC); any other value or none is all', () => {
+    expect(parseUrlPreset('?mode=webrtc&ice=relay').iceTransportPolicy).toBe('relay');
+    expect(parseUrlPreset('?mode=webrtc').iceTransportPolicy).toBe('all');
+    expect(parseIcePolicy('RELAY ')).toBe('relay');
+    expect(parseIcePolicy('all')).toBe('all');
+    expect(parseIcePolicy('tcp')).toBe('all');
+    expect(parseIcePolicy(null)).toBe('all');
   });
 });
 

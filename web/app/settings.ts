@@ -3,7 +3,8 @@
  * automation): `room`, `name`, `secret`, `mode=jpeg|bgra|webrtc`, `res=640x480`,
  * `fps=5..30`, `q=1..100` (JPEG quality), `autostart=1` (join at once with the camera),
  * `source=camera|harness` (the latency harness substitutes its own picture), `stats=1`
- * (show the overlays).
+ * (show the overlays), `ice=relay` (WebRTC mode through the relay's TURN server only, e.g.
+ * TURN over TCP where UDP is blocked).
  */
 
 /** How this client sends its video: raw frames over the relay (JPEG or BGRA), or WebRTC. */
@@ -56,6 +57,11 @@ export interface UrlPreset {
   /** 'camera' (default) or the name of a substitute capture source, e.g. 'harness'. */
   source: string;
   showStats: boolean;
+  /**
+   * WebRTC mode's ICE transport policy from `ice=relay`: 'relay' = only TURN-relayed
+   * candidates (also when the relay does not ask for it). Default 'all'.
+   */
+  iceTransportPolicy: 'all' | 'relay';
 }
 
 export function defaultMediaSettings(): MediaSettings {
@@ -89,6 +95,11 @@ function nonEmpty(text: string | null, maxLength = 64): string | undefined {
   return trimmed ? trimmed.slice(0, maxLength) : undefined;
 }
 
+/** Parses `ice`: `relay` → 'relay'; anything else (absent, `all`, unknown) → 'all'. */
+export function parseIcePolicy(text: string | null): 'all' | 'relay' {
+  return text?.trim().toLowerCase() === 'relay' ? 'relay' : 'all';
+}
+
 /** Reads the URL parameters (`location.search`); invalid values fall back to the defaults. */
 export function parseUrlPreset(search: string): UrlPreset {
   const params = new URLSearchParams(search);
@@ -104,6 +115,7 @@ export function parseUrlPreset(search: string): UrlPreset {
     autostart: params.get('autostart') === '1' || params.get('autostart') === 'true',
     source: nonEmpty(params.get('source')) ?? 'camera',
     showStats: params.get('stats') === '1',
+    iceTransportPolicy: parseIcePolicy(params.get('ice')),
   };
   const room = nonEmpty(params.get('room'));
   const name = nonEmpty(params.get('name'), 32);

@@ -220,6 +220,8 @@ export interface MediaContext {
   settings(): MediaSettings;
   /** ICE servers from the relay's `welcome`. */
   readonly iceServers: IceServer[];
+  /** ICE transport policy from the relay's `welcome` ('relay': TURN-relayed candidates only). Default 'all'. */
+  readonly iceTransportPolicy?: 'all' | 'relay';
   /** Shows `element` (a `<canvas>` or `<video>`) as peer `peerId`'s picture in its tile. */
   showMedia(peerId: number, element: HTMLCanvasElement | HTMLVideoElement): void;
   /** Counters behind the overlays and `window.framewire.stats()`. */

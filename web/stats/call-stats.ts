@@ -137,6 +137,11 @@ export interface WebRtcPeerFigures {
   jitterBufferDelayMs: number | null;
   decodeMs: number | null;
   rttMs: number | null;
+  /**
+   * How the media travels (the selected candidate pair's local candidate): `host`, `srflx`,
+   * `prflx`, or through TURN `relay/udp`, `relay/tcp`, `relay/tls`; null before a pair is selected.
+   */
+  route: string | null;
 }
 
 /** `window.framewire.stats()`. */

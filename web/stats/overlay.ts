@@ -49,6 +49,7 @@ export function peerRows(p: PeerStatsSnapshot, transcodedFrom?: string): [string
       ['jitter buffer', ms(w.jitterBufferDelayMs)],
       ['decode', ms(w.decodeMs)],
       ['rtt', ms(w.rttMs)],
+      ['route', w.route ?? '–'],
       ['painted', String(p.framesPainted)],
     ];
   }

@@ -2,8 +2,9 @@
  * WebRTC mode (`mode=webrtc`), loaded on demand by web/app/media-mode.ts. Implements the
  * `WebRtcModule` seam of web/pipeline/index.ts.
  */
+import { parseIcePolicy } from '../app/settings.ts';
 import type { MediaContext, MediaTransport } from '../pipeline/index.ts';
-import { WebRtcMedia } from './webrtc-media.ts';
+import { WebRtcMedia, type WebRtcMediaOptions } from './webrtc-media.ts';
 
 export { WebRtcMedia, type WebRtcMediaOptions } from './webrtc-media.ts';
 export { WebRtcSession, type WebRtcSessionOptions, type WebRtcSessionEvents } from './webrtc-session.ts';
@@ -11,12 +12,18 @@ export { PeerLink, type PeerLinkOptions, type SignalData } from './peer-link.ts'
 export { summarizeStats, type WebRtcStats } from './webrtc-stats.ts';
 export { parseIceServers, IceServerError, type IceServer } from '../../protocol/index.ts';
 export { modeMismatchNotice, modesCompatible } from './mode-notice.ts';
+export { icePolicy, icePolicyProblem, type IcePolicy } from './ice-policy.ts';
 
 /**
- * The `WebRtcModule` entry point: WebRTC as the app's media transport. URL parameter
- * `jitterBufferTarget=MS` sets the receivers' jitter-buffer target (default: the browser's).
+ * The `WebRtcModule` entry point: WebRTC as the app's media transport. URL parameters:
+ * `jitterBufferTarget=MS` sets the receivers' jitter-buffer target (default: the browser's);
+ * `ice=relay` uses TURN-relayed candidates only (web/app/settings.ts `parseIcePolicy`). Throws
+ * (shown by the app) for relay-only without a TURN server.
  */
 export function createMediaTransport(context: MediaContext): MediaTransport {
-  const target = Number(new URLSearchParams(location.search).get('jitterBufferTarget') ?? Number.NaN);
-  return new WebRtcMedia(context, Number.isFinite(target) && target >= 0 && target <= 4000 ? { jitterBufferTargetMs: target } : {});
+  const params = new URLSearchParams(location.search);
+  const target = Number(params.get('jitterBufferTarget') ?? Number.NaN);
+  const options: WebRtcMediaOptions = { iceTransportPolicy: parseIcePolicy(params.get('ice')) };
+  if (Number.isFinite(target) && target >= 0 && target <= 4000) options.jitterBufferTargetMs = target;
+  return new WebRtcMedia(context, options);
 }

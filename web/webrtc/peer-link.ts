@@ -36,6 +36,8 @@ export interface PeerLinkOptions {
   signal: (data: SignalData) => void;
   /** ICE servers (STUN/TURN). Default [] (host candidates only). */
   iceServers?: RTCIceServer[];
+  /** 'relay': only TURN-relayed candidates (needs a TURN server in `iceServers`). Default 'all'. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   /** Local stream whose tracks are sent. Default none (receive only). */
   stream?: MediaStream;
   /**
@@ -66,6 +68,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   readonly #polite: boolean;
   readonly #signal: (data: SignalData) => void;
   readonly #iceServers: RTCIceServer[];
+  readonly #iceTransportPolicy: RTCIceTransportPolicy;
   readonly #jitterBufferTargetMs: number | undefined;
   readonly #offerTimeoutMs: number;
   readonly #connectTimeoutMs: number;
@@ -88,6 +91,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.#polite = options.polite;
     this.#signal = options.signal;
     this.#iceServers = options.iceServers ?? [];
+    this.#iceTransportPolicy = options.iceTransportPolicy ?? 'all';
     this.#jitterBufferTargetMs = options.jitterBufferTargetMs;
     this.#offerTimeoutMs = options.offerTimeoutMs ?? DEFAULT_OFFER_TIMEOUT_MS;
     if (!(this.#offerTimeoutMs > 0)) throw new TypeError(`offerTimeoutMs must be > 0 [offerTimeoutMs:${this.#offerTimeoutMs}]`);
@@ -105,7 +109,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
 
   /** A new RTCPeerConnection with the local tracks, its events wired to this link while it is current. */
   #open(): RTCPeerConnection {
-    const pc = new RTCPeerConnection({ iceServers: this.#iceServers });
+    const pc = new RTCPeerConnection({ iceServers: this.#iceServers, iceTransportPolicy: this.#iceTransportPolicy });
     const current = (): boolean => !this.#closed && this.#pc === pc;
     pc.onnegotiationneeded = () => {
       if (current()) void this.#negotiate();

@@ -12,6 +12,7 @@ import { parseIceServers, type IceServer, type RoutedMessage } from '../../proto
 import type { MediaSettings } from '../app/settings.ts';
 import type { ControlMessage } from '../net/relay-link.ts';
 import type { MediaContext, MediaTransport, RemotePeer } from '../pipeline/index.ts';
+import { icePolicy, icePolicyProblem, type IcePolicy } from './ice-policy.ts';
 import { modeMismatchNotice } from './mode-notice.ts';
 import { WebRtcSession } from './webrtc-session.ts';
 import type { WebRtcStats } from './webrtc-stats.ts';
@@ -25,6 +26,11 @@ export interface WebRtcMediaOptions {
   statsIntervalMs?: number;
   /** Receiver jitter-buffer target, ms. Default undefined (the browser's adaptive default). */
   jitterBufferTargetMs?: number;
+  /**
+   * The page's ICE transport policy (`ice=relay`): 'relay' forces TURN-relayed candidates even
+   * when the relay's `welcome` allows all. Default 'all' (the relay's `context.iceTransportPolicy` applies).
+   */
+  iceTransportPolicy?: IcePolicy;
 }
 
 type FrameMeta = { presentationTime: number; width: number; height: number; presentedFrames: number; captureTime?: number; processingDuration?: number };
@@ -45,16 +51,40 @@ export class WebRtcMedia implements MediaTransport {
   readonly #peers = new Map<number, RemotePeer>();
   readonly #views = new Map<number, RemoteView>();
   readonly #figures = new Map<number, WebRtcStats>();
+  readonly #iceServers: IceServer[];
+  readonly #icePolicy: IcePolicy;
   #session: WebRtcSession | undefined;
   #settings: MediaSettings;
   #unsubscribe: (() => void)[] = [];
   #statsTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
+  /**
+   * Throws an Error (the app shows it: "Could not start webrtc: …") when relay-only ICE is asked
+   * for (`context.iceTransportPolicy` or `options.iceTransportPolicy`) and there is no TURN server.
+   */
   constructor(context: MediaContext, options: WebRtcMediaOptions = {}) {
     this.#ctx = context;
     this.#options = options;
     this.#settings = { ...context.settings() };
+    let iceServers: IceServer[] = [];
+    try {
+      iceServers = parseIceServers(context.iceServers);
+    } catch (error) {
+      console.warn('[framewire] ignoring the relay\'s ICE servers', error);
+    }
+    this.#iceServers = iceServers;
+    this.#icePolicy = icePolicy(context.iceTransportPolicy, options.iceTransportPolicy);
+    const problem = icePolicyProblem(this.#icePolicy, iceServers, context.iceTransportPolicy === 'relay' ? 'relay' : 'page');
+    if (problem !== null) {
+      console.error(`[framewire] ${problem}`);
+      throw new Error(problem);
+    }
+  }
+
+  /** The ICE transport policy the connections use: 'relay' (TURN only) or 'all'. */
+  get iceTransportPolicy(): IcePolicy {
+    return this.#icePolicy;
   }
 
   /** The latest getStats() figures of peer `peerId` (fps, kbps, jitter buffer, decode, RTT). */
@@ -70,17 +100,12 @@ export class WebRtcMedia implements MediaTransport {
   start(peers: RemotePeer[]): void {
     if (this.#closed || this.#session) return;
     const ctx = this.#ctx;
-    let iceServers: IceServer[] = [];
-    try {
-      iceServers = parseIceServers(ctx.iceServers);
-    } catch (error) {
-      console.warn('[framewire] ignoring the relay\'s ICE servers', error);
-    }
     const stream = ctx.source.stream;
     const session = new WebRtcSession({
       localId: ctx.selfId,
       signal: (to, data) => ctx.connection.sendControl({ type: 'signal', to, data }),
-      iceServers,
+      iceServers: this.#iceServers,
+      iceTransportPolicy: this.#icePolicy,
       ...(stream ? { stream } : {}),
       ...(this.#options.jitterBufferTargetMs !== undefined ? { jitterBufferTargetMs: this.#options.jitterBufferTargetMs } : {}),
     });
@@ -88,7 +113,10 @@ export class WebRtcMedia implements MediaTransport {
     session.on('stream', (peerId, remote) => this.#show(peerId, remote));
     session.on('state', (peerId, state) => {
       if (state === 'connected') void this.#applySendParameters();
-      if (state === 'failed') console.warn(`[framewire] WebRTC connection to peer ${peerId} failed (check the relay's ICE servers)`);
+      if (state === 'failed') {
+        const via = this.#icePolicy === 'relay' ? ' — relay-only: every candidate goes through the TURN server; check it is reachable and the credentials' : '';
+        console.warn(`[framewire] WebRTC connection to peer ${peerId} failed (check the relay's ICE servers${via})`);
+      }
     });
     session.on('error', (peerId, error) => console.warn(`[framewire] WebRTC negotiation with peer ${peerId} failed`, error));
     const onControl = (message: ControlMessage): void => {
@@ -233,6 +261,7 @@ export class WebRtcMedia implements MediaTransport {
         jitterBufferDelayMs: orNull(figures.jitterBufferDelayMs),
         decodeMs: orNull(figures.decodeMs),
         rttMs: orNull(figures.rttMs),
+        route: figures.route === '' ? null : figures.route,
       };
       // NOTE: getStats gives totals per poll, the CallStats counters are per frame: spread the
       // poll's bytes evenly over its frames so framesSent/bytesSent/kbps read the same as in raw modes.

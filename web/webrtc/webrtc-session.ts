@@ -34,6 +34,8 @@ export interface WebRtcSessionOptions {
   stream?: MediaStream;
   /** ICE servers from `welcome.iceServers` (see `parseIceServers`). Default [] (host candidates only). */
   iceServers?: RTCIceServer[];
+  /** 'relay': TURN-relayed candidates only (`welcome.iceTransportPolicy`, or `ice=relay`). Default 'all'. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   /** Receiver jitter-buffer target, ms. Default undefined (browser default). */
   jitterBufferTargetMs?: number;
 }
@@ -76,6 +78,7 @@ export class WebRtcSession extends Emitter<WebRtcSessionEvents> {
       polite: this.localId > peerId,
       signal: (data: SignalData) => this.#options.signal(peerId, data),
       ...(this.#options.iceServers ? { iceServers: this.#options.iceServers } : {}),
+      ...(this.#options.iceTransportPolicy ? { iceTransportPolicy: this.#options.iceTransportPolicy } : {}),
       ...(this.#stream ? { stream: this.#stream } : {}),
       ...(this.#options.jitterBufferTargetMs !== undefined ? { jitterBufferTargetMs: this.#options.jitterBufferTargetMs } : {}),
     };

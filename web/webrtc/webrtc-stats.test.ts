@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { peerRows } from '../stats/overlay.ts';
+import type { PeerStatsSnapshot } from '../stats/call-stats.ts';
 import { summarizeStats, type StatsEntry } from './webrtc-stats.ts';
 
 /** A report shaped like Chromium's getStats() output for one video receiver and sender. */
@@ -61,5 +63,48 @@ describe('summarizeStats', () => {
   it('falls back to remote-inbound-rtp roundTripTime without a succeeded pair', () => {
     const s = summarizeStats([{ type: 'remote-inbound-rtp', id: 'R', timestamp: 1, roundTripTime: 0.015 }]);
     expect(s.rttMs).toBeCloseTo(15, 10);
+  });
+
+  describe('route', () => {
+    /** A selected pair `CP1` (via the transport) whose local candidate is `local`, and a failed pair over host candidates. */
+    const routeReport = (local: Record<string, unknown>): StatsEntry[] => [
+      { type: 'transport', id: 'T1', timestamp: 1, selectedCandidatePairId: 'CP1' },
+      { type: 'candidate-pair', id: 'CP0', timestamp: 1, state: 'failed', localCandidateId: 'LH', remoteCandidateId: 'RH' },
+      { type: 'candidate-pair', id: 'CP1', timestamp: 1, state: 'succeeded', nominated: true, localCandidateId: 'L1', remoteCandidateId: 'R1' },
+      { type: 'local-candidate', id: 'LH', timestamp: 1, candidateType: 'host', protocol: 'udp', address: '10.0.0.2' },
+      { type: 'local-candidate', id: 'L1', timestamp: 1, ...local },
+      { type: 'remote-candidate', id: 'R1', timestamp: 1, candidateType: 'relay', protocol: 'udp' },
+    ];
+
+    it('says relay and how the TURN server is reached (udp, tcp, tls) for a relayed local candidate', () => {
+      // NOTE: `protocol` of a relay candidate is the relayed transport (udp), `relayProtocol` the hop to the TURN server.
+      expect(summarizeStats(routeReport({ candidateType: 'relay', protocol: 'udp', relayProtocol: 'tcp' })).route).toBe('relay/tcp');
+      expect(summarizeStats(routeReport({ candidateType: 'relay', protocol: 'udp', relayProtocol: 'tls' })).route).toBe('relay/tls');
+      expect(summarizeStats(routeReport({ candidateType: 'relay', protocol: 'udp', relayProtocol: 'udp' })).route).toBe('relay/udp');
+    });
+
+    it('gives the candidate type of a direct route, and relay alone without relayProtocol', () => {
+      expect(summarizeStats(routeReport({ candidateType: 'host', protocol: 'udp' })).route).toBe('host');
+      expect(summarizeStats(routeReport({ candidateType: 'srflx', protocol: 'udp' })).route).toBe('srflx');
+      expect(summarizeStats(routeReport({ candidateType: 'relay', protocol: 'udp' })).route).toBe('relay');
+    });
+
+    it('uses a pair marked selected when no transport names one, and is empty before any pair is selected', () => {
+      const firefox: StatsEntry[] = [
+        { type: 'candidate-pair', id: 'P0', timestamp: 1, state: 'succeeded', localCandidateId: 'A' },
+        { type: 'candidate-pair', id: 'P1', timestamp: 1, state: 'succeeded', selected: true, localCandidateId: 'B' },
+        { type: 'local-candidate', id: 'A', timestamp: 1, candidateType: 'host' },
+        { type: 'local-candidate', id: 'B', timestamp: 1, candidateType: 'relay', relayProtocol: 'tcp' },
+      ];
+      expect(summarizeStats(firefox).route).toBe('relay/tcp');
+      expect(summarizeStats([{ type: 'transport', id: 'T1', timestamp: 1 }]).route).toBe('');
+      expect(summarizeStats(report(1000, { bytesIn: 1, frames: 1, jbDelay: 0, jbCount: 1, decode: 0, bytesOut: 1, encoded: 1, encode: 0 })).route).toBe('');
+    });
+
+    it('is a row of the overlay', () => {
+      const peer = { webrtc: { fps: 30, kbps: 900, jitterBufferDelayMs: 20, decodeMs: 2, rttMs: 1, route: 'relay/tcp' }, fps: 30, width: 640, height: 480, framesPainted: 9 } as PeerStatsSnapshot;
+      expect(new Map(peerRows(peer)).get('route')).toBe('relay/tcp');
+      expect(new Map(peerRows({ ...peer, webrtc: { ...peer.webrtc!, route: null } })).get('route')).toBe('–');
+    });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Turns `RTCPeerConnection.getStats()` reports into the figures the stats overlay shows
- * for a WebRTC tile: fps, kbps, jitter-buffer delay, decode time and RTT. Rates and per-frame
+ * for a WebRTC tile: fps, kbps, jitter-buffer delay, decode time, RTT and the route (how the
+ * media travels: the selected candidate pair's local candidate type). Rates and per-frame
  * averages are taken over the interval since the previous report (pass the previous result
  * back in), falling back to lifetime averages on the first call. Pure: works on any iterable
  * of stats dictionaries, so it is tested in Node with recorded reports.
@@ -40,6 +41,12 @@ export interface WebRtcStats {
   bytesSent: number;
   /** Why the sender reduced quality (`none`, `cpu`, `bandwidth`, `other`), or '' if not sending. */
   qualityLimitationReason: string;
+  /**
+   * How the media travels, from the selected candidate pair's local candidate: its type
+   * (`host`, `srflx`, `prflx`) or, through a TURN server, `relay/` + how we reach the TURN
+   * server (`relay/udp`, `relay/tcp`, `relay/tls`); '' before a pair is selected.
+   */
+  route: string;
   /** Cumulative counters kept for the next interval. */
   counters: Counters;
 }
@@ -108,15 +115,31 @@ export function summarizeStats(report: Iterable<StatsEntry>, previous?: WebRtcSt
     framesEncoded: counters.framesEncoded,
     bytesSent: counters.bytesSent,
     qualityLimitationReason: String(outbound[0]?.['qualityLimitationReason'] ?? ''),
+    route: routeOf(entries),
     counters,
   };
 }
 
+/** The candidate pair in use: the transport's `selectedCandidatePairId`, else one marked `selected` (Firefox). */
+function selectedPair(entries: StatsEntry[]): StatsEntry | undefined {
+  const transport = entries.find((s) => s.type === 'transport' && typeof s['selectedCandidatePairId'] === 'string');
+  const id = transport?.['selectedCandidatePairId'];
+  return entries.find((s) => s.type === 'candidate-pair' && (id === undefined ? s['selected'] === true : s.id === id));
+}
+
+/** `WebRtcStats.route` of the selected pair: `host`, `srflx`, `prflx`, `relay/udp|tcp|tls`, or ''. */
+function routeOf(entries: StatsEntry[]): string {
+  const pair = selectedPair(entries);
+  const local = pair ? entries.find((s) => s.type === 'local-candidate' && s.id === pair['localCandidateId']) : undefined;
+  const type = local?.['candidateType'];
+  if (typeof type !== 'string') return '';
+  const protocol = local?.['relayProtocol'];
+  return type === 'relay' && typeof protocol === 'string' ? `relay/${protocol}` : type;
+}
+
 /** RTT in seconds: the selected candidate pair's, else any succeeded pair's, else remote-inbound-rtp's. */
 function roundTripSeconds(entries: StatsEntry[]): number | undefined {
-  const byId = new Map(entries.map((s) => [s.id, s]));
-  const transport = entries.find((s) => s.type === 'transport' && typeof s['selectedCandidatePairId'] === 'string');
-  const selected = transport ? byId.get(transport['selectedCandidatePairId'] as string) : undefined;
+  const selected = selectedPair(entries);
   const pairs = entries.filter((s) => s.type === 'candidate-pair' && s['state'] === 'succeeded');
   for (const pair of [selected, pairs.find((p) => p['nominated'] === true), ...pairs]) {
     if (pair && typeof pair['currentRoundTripTime'] === 'number') return pair['currentRoundTripTime'];
