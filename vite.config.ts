@@ -2,7 +2,7 @@ import { defineConfig } from 'vite';
 
 /**
  * The web app: root web/, built to dist/web (served by the relay with `staticDir`).
- * In `npm run dev` (server/dev.ts) the dev server proxies /ws (and /rooms, snapshots) to the relay at
+ * In `npm run dev` (server/dev.ts) the dev server proxies /ws, the HTTP fallback /fw (and /rooms, snapshots) to the relay at
  * FRAMEWIRE_RELAY_URL (default http://127.0.0.1:8787).
  */
 const relay = process.env['FRAMEWIRE_RELAY_URL'] ?? 'http://127.0.0.1:8787';
@@ -19,6 +19,8 @@ export default defineConfig({
   server: {
     proxy: {
       '/ws': { target: relay, ws: true, changeOrigin: true },
+      // The HTTP fallback (docs/protocol.md › HTTP channel): streamed GET, POSTs per frame.
+      '/fw': { target: relay, changeOrigin: true },
       // Snapshots (server/media): the call page fetches them from its own origin.
       '/rooms': { target: relay, changeOrigin: true },
     },

@@ -206,7 +206,8 @@ async function withScenario(
   const browsers: LaunchedChromium[] = [];
   let relay: Awaited<ReturnType<typeof startRelayProcess>> | undefined;
   try {
-    relay = await startRelayProcess({ ns: topology.relayNs, staticDir, log: (line) => log(`  [relay] ${line}`) });
+    // Plain HTTP: the pages are opened by IP as trusted origins (--unsafely-treat-insecure-origin-as-secure).
+    relay = await startRelayProcess({ ns: topology.relayNs, staticDir, args: ['--no-tls'], log: (line) => log(`  [relay] ${line}`) });
     const origins = topology.homes.map((h) => `http://${h.relayIp}:${relay!.port}`);
     for (const [i, home] of topology.homes.entries()) {
       browsers.push(await launchChromiumInNamespace({ ns: home.ns, secureOrigins: [origins[i]!] }));

@@ -6,7 +6,8 @@
  *   (default 8787); any other relay option can be given as FRAMEWIRE_* variables or after
  *   `--` (`npm run dev -- --record recordings`);
  * - vite's dev server (vite.config.ts: root web/) on FRAMEWIRE_DEV_PORT (default 5173) with
- *   hot module reload, proxying `/ws` to the relay.
+ *   hot module reload, proxying `/ws` and `/fw` to the relay, which therefore speaks plain
+ *   HTTP (`--no-tls`) whatever `--host` it is given.
  * Ctrl-C stops both.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
 
   const relay: ChildProcess = spawn(
     process.execPath,
-    [fileURLToPath(import.meta.resolve('tsx/cli')), 'watch', '--clear-screen=false', 'server/main.ts', '--port', String(relayPort), ...process.argv.slice(2)],
+    [fileURLToPath(import.meta.resolve('tsx/cli')), 'watch', '--clear-screen=false', 'server/main.ts', '--port', String(relayPort), ...process.argv.slice(2), '--no-tls'],
     { stdio: 'inherit', env: { ...process.env, FRAMEWIRE_LOG_LEVEL: process.env['FRAMEWIRE_LOG_LEVEL'] ?? 'info' } },
   );
 

@@ -1,7 +1,11 @@
 /**
  * The relay CLI (server/main.ts) as a child process inside a namespace:
- * `ip netns exec NS node --import tsx server/main.ts --host 0.0.0.0 --port P --static-dir DIR`.
- * `start` resolves once it prints that it is listening; `close()` sends SIGTERM, then
+ * `ip netns exec NS node --import tsx server/main.ts --host 0.0.0.0 --port P --static-dir DIR [ARGS…]`
+ * (ARGS e.g. `--data-dir D`). By default it adds `--no-tls` — the benches open `http://IP:P/`
+ * — while `tls: 'auto'` leaves it to the CLI, which on 0.0.0.0 serves HTTPS with a
+ * self-signed certificate kept in `--data-dir`.
+ * `start` resolves once it prints that it is listening (`banner` holds what it printed
+ * until then, `scheme` the scheme of the first URL in it); `close()` sends SIGTERM, then
  * SIGKILL after a grace period, and is safe to call twice. (The topology's cleanup kills
  * whatever is left inside the namespace anyway.)
  */
@@ -29,19 +33,27 @@ export interface RelayProcessOptions {
   logLevel?: string;
   /** Lines the relay prints to stderr. Default: dropped. */
   log?: (line: string) => void;
+  /** 'plain': `--no-tls` (plain HTTP); 'auto': the CLI's own rule (self-signed HTTPS on 0.0.0.0). Default 'plain'. */
+  tls?: 'plain' | 'auto';
+  /** More CLI flags, after the others (e.g. `['--data-dir', dir]`). Default none. */
+  args?: readonly string[];
 }
 
 /** A running relay child. */
 export interface RelayProcess {
   readonly port: number;
   readonly pid: number | undefined;
+  /** What the relay printed to stdout up to its "listening" line. */
+  readonly banner: string;
+  /** Scheme of the first URL in the banner ('http' if it printed none). */
+  readonly scheme: 'http' | 'https';
   close(): Promise<void>;
 }
 
 /** Starts the relay in `ns` and waits until it listens; throws (and kills it) on exit or timeout. */
 export async function startRelayProcess(options: RelayProcessOptions): Promise<RelayProcess> {
   const port = options.port ?? DEFAULT_RELAY_PORT;
-  const args = ['netns', 'exec', options.ns, process.execPath, '--import', 'tsx', 'server/main.ts', '--host', '0.0.0.0', '--port', String(port), '--static-dir', options.staticDir, '--log-level', options.logLevel ?? 'warn'];
+  const args = ['netns', 'exec', options.ns, process.execPath, '--import', 'tsx', 'server/main.ts', '--host', '0.0.0.0', '--port', String(port), '--static-dir', options.staticDir, '--log-level', options.logLevel ?? 'warn', ...((options.tls ?? 'plain') === 'plain' ? ['--no-tls'] : []), ...(options.args ?? [])];
   const child: ChildProcess = spawn('ip', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
@@ -50,6 +62,7 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
     for (const line of chunk.split('\n')) if (line.trim()) options.log?.(line);
   });
   let exited = false;
+  let banner = '';
   const exit = new Promise<void>((done) => child.once('exit', () => ((exited = true), done())));
   const close = async (): Promise<void> => {
     if (exited) return;
@@ -66,6 +79,7 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
       child.stdout?.on('data', (chunk: string) => {
         out += chunk;
         if (/listening/.test(out)) {
+          banner = out;
           clearTimeout(timer);
           ready();
         }
@@ -80,5 +94,6 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
     throw error;
   }
   child.stdout?.resume();
-  return { port, pid: child.pid, close };
+  const scheme = /\b(https?):\/\//.exec(banner)?.[1] === 'https' ? 'https' : 'http';
+  return { port, pid: child.pid, banner, scheme, close };
 }
