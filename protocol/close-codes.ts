@@ -9,7 +9,7 @@ export const CloseCode = {
   normal: 1000,
   /** The relay is shutting down. */
   goingAway: 1001,
-  /** Protocol error (not used for frames: see `invalidData`). */
+  /** Protocol error: an HTTP-channel client closed with a code it may not send (reason `bad-close-code`); frames use `invalidData`. */
   protocolError: 1002,
   /** A binary message is not a valid wire-format frame; reason = the `FrameError` code. */
   invalidData: 1007,

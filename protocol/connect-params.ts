@@ -36,6 +36,22 @@ export const MAX_RESUME_TOKEN_CHARS = 128;
 /** Path of the relay's WebSocket endpoint. */
 export const WS_PATH = '/ws';
 
+/**
+ * The HTTP channel (docs/protocol.md › HTTP channel), for networks whose proxies strip the
+ * WebSocket upgrade: `POST` here with the same query as `WS_PATH` opens a session.
+ */
+export const HTTP_SESSION_PATH = '/fw/session';
+/** `GET`: the session's downlink as one long-lived body of records. */
+export const HTTP_STREAM_PATH = '/fw/stream';
+/** `GET`: the records queued now (or, if none, the first to come within `pollWaitMs`), with a Content-Length. */
+export const HTTP_POLL_PATH = '/fw/poll';
+/** `POST`: a body of records from the client (frames, control messages, a close). */
+export const HTTP_SEND_PATH = '/fw/send';
+/** `POST`: the client leaves (the session closes 1000 `leave`). */
+export const HTTP_CLOSE_PATH = '/fw/close';
+/** Request header carrying the session token of every HTTP channel request but the first. */
+export const TOKEN_HEADER = 'x-framewire-token';
+
 /** The parts of `URLSearchParams` the parser reads (so this file needs neither DOM nor Node types). */
 export interface QueryLike {
   get(name: string): string | null;

@@ -9,14 +9,21 @@ export { Emitter, logListenerError, type EventMap, type Listener, type ListenerE
 export { CloseCode, isFatalClose, type CloseCodeValue } from './close-codes.ts';
 export { CONNECT_REFUSALS, RELAY_ERROR_CODES, RelayError, type RelayErrorCode } from './relay-error.ts';
 export { describeRefusal, type Refusal } from './refusals.ts';
+export { HTTP_ERROR_CODES, HTTP_ERROR_STATUS, httpErrorBody, httpErrorOf, type HttpErrorBody, type HttpErrorCode } from './http-errors.ts';
 export {
   connectQuery,
   DEFAULT_MODE,
+  HTTP_CLOSE_PATH,
+  HTTP_POLL_PATH,
+  HTTP_SEND_PATH,
+  HTTP_SESSION_PATH,
+  HTTP_STREAM_PATH,
   MAX_SECRET_CHARS,
   MODE_PATTERN,
   NAME_PATTERN,
   parseConnectParams,
   ROOM_PATTERN,
+  TOKEN_HEADER,
   WS_PATH,
   type ConnectParams,
   type QueryLike,

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_MESSAGE_TYPES, CloseCode, RELAY_ERROR_CODES, SERVER_MESSAGE_TYPES } from './index.ts';
+import { CLIENT_MESSAGE_TYPES, CloseCode, HTTP_ERROR_CODES, HTTP_ERROR_STATUS, RELAY_ERROR_CODES, SERVER_MESSAGE_TYPES } from './index.ts';
 
 const doc = readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8');
 
@@ -35,8 +35,13 @@ describe('docs/protocol.md', () => {
   it('lists every close code the relay sends', () => {
     const table = section('### Close codes');
     for (const [name, code] of Object.entries(CloseCode)) {
-      if (name === 'normal' || name === 'protocolError') continue; // sent by clients / not used by the relay
+      if (name === 'normal') continue; // sent by clients
       expect(table, name).toMatch(new RegExp(`\\| ${code} \\|`));
     }
+  });
+
+  it('lists every HTTP channel error code with its status', () => {
+    const table = section('### HTTP errors');
+    for (const code of HTTP_ERROR_CODES) expect(table, code).toMatch(new RegExp(`\\| ${HTTP_ERROR_STATUS[code]} \\| \`${code}\` \\|`));
   });
 });

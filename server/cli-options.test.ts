@@ -23,6 +23,9 @@ describe('parseCli', () => {
     });
     expect(c.relay).toMatchObject({ port: 9000, host: '0.0.0.0', maxPeersPerRoom: 4, heartbeatMs: 5000, logLevel: 'debug', origins: ['https://a.example', 'https://b.example'] });
     expect(c.media).toEqual({ recordDir: '/tmp/rec', transcodeQuality: 60 });
+    expect(parseCli(['--resume-grace-ms', '0']).relay.resumeGraceMs).toBe(0);
+    expect(parseCli([], { FRAMEWIRE_RESUME_GRACE_MS: '3000' }).relay.resumeGraceMs).toBe(3000);
+    expect(() => parseCli(['--resume-grace-ms', '-1'])).toThrow(/--resume-grace-ms must be an integer/);
   });
 
   it('builds ICE servers from --ice-servers, --stun and --turn', () => {

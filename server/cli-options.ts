@@ -18,6 +18,7 @@ import {
   DEFAULT_CONTROL_RATE_PER_SECOND,
   DEFAULT_FEEDBACK_TARGET_DELAY_MS,
   DEFAULT_HEARTBEAT_MS,
+  DEFAULT_RESUME_GRACE_MS,
   DEFAULT_MAX_CHAT_CHARS,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_PEERS_PER_ROOM,
@@ -108,6 +109,11 @@ const SPECS: Spec[] = [
   {
     flag: 'heartbeat-ms', env: 'FRAMEWIRE_HEARTBEAT_MS', arg: 'MS', default: String(DEFAULT_HEARTBEAT_MS), help: 'ping period; silent peers are terminated (0 = off)',
     apply: (c, v, from) => (c.relay.heartbeatMs = int(v, from, 0)),
+  },
+  {
+    flag: 'resume-grace-ms', env: 'FRAMEWIRE_RESUME_GRACE_MS', arg: 'MS', default: String(DEFAULT_RESUME_GRACE_MS),
+    help: 'how long a peer whose connection was lost stays in its room for a resume (0 = leaves at once)',
+    apply: (c, v, from) => (c.relay.resumeGraceMs = int(v, from, 0)),
   },
   {
     flag: 'origins', env: 'FRAMEWIRE_ORIGINS', arg: 'LIST', default: '(any)', help: 'allowed Origins, comma-separated, e.g. https://a.example,https://b.example',

@@ -23,11 +23,13 @@ export interface RelayGaugeSource {
   peers(): number;
   /** Frames dropped towards each connected receiver, per source. */
   peerDrops(): Iterable<{ room: string; receiver: number; source: number; drops: number }>;
+  /** HTTP channel sessions not yet closed, by how they last fetched their downlink (none: not yet). Default none. */
+  httpSessions?(): { stream: number; poll: number; none: number };
 }
 
 /** Plain counters, as exposed by `Relay.stats`. */
 export interface RelayStats {
-  /** Open WebSocket connections (peers in rooms, plus ones being refused). */
+  /** Open connections of every transport: WebSockets, HTTP channel sessions, accepted channels (peers in rooms, plus ones being refused). */
   connections: number;
   /** Rooms with at least one peer. */
   rooms: number;
@@ -79,6 +81,7 @@ export class RelayMetrics {
   #controlOut: Counter;
   #refused: Counter<'code'>;
   #resumed: Counter;
+  #httpRequests: Counter<'route' | 'status'>;
   #frameErrors: Counter<'code'>;
   #deliveryDelay: Histogram<'room'>;
   #deliveryLost: Counter<'room'>;
@@ -90,10 +93,23 @@ export class RelayMetrics {
     const registers = [this.registry];
     new Gauge({
       name: 'framewire_connections',
-      help: 'Open WebSocket connections.',
+      help: 'Open connections, all transports (WebSocket, HTTP channel sessions, accepted channels).',
       registers,
       collect() {
         this.set(source.connections());
+      },
+    });
+    new Gauge({
+      name: 'framewire_http_sessions',
+      help: 'HTTP channel sessions not yet closed (also counted in framewire_connections), by how they fetch their downlink.',
+      labelNames: ['transport'],
+      registers,
+      collect() {
+        const sessions = source.httpSessions?.();
+        if (sessions === undefined) return;
+        this.set({ transport: 'http-stream' }, sessions.stream);
+        this.set({ transport: 'long-poll' }, sessions.poll);
+        this.set({ transport: 'none-yet' }, sessions.none);
       },
     });
     new Gauge({
@@ -150,6 +166,7 @@ export class RelayMetrics {
     this.#controlOut = counter('framewire_control_out_total', 'Control messages sent.', []);
     this.#refused = counter('framewire_refused_total', 'Connections refused or closed by the relay, by error code.', ['code']);
     this.#resumed = counter('framewire_resumed_total', 'Connections that took over a held peer with its resume token (same peer, new connection).', []);
+    this.#httpRequests = counter('framewire_http_requests_total', 'HTTP channel requests answered (streams when they start), by route and status.', ['route', 'status']);
     this.#frameErrors = counter('framewire_frame_errors_total', 'Invalid frames (the sender was disconnected), by FrameError code.', ['code']);
     this.#deliveryDelay = new Histogram({
       name: 'framewire_delivery_delay_seconds',
@@ -237,6 +254,11 @@ export class RelayMetrics {
 
   resumed(): void {
     this.#resumed.inc();
+  }
+
+  /** An HTTP channel request was answered (`route`: session, stream, poll, send, close). */
+  httpRequest(route: string, status: number): void {
+    this.#httpRequests.inc({ route, status: String(status) });
   }
 
   frameError(code: string): void {

@@ -1,12 +1,14 @@
 /**
  * The relay: one HTTP server on one port that serves the built web app, `/healthz`,
- * `/metrics`, and accepts WebSockets on `/ws`. This file is the facade that wires the
- * pieces: options.ts (defaults, validation), http/ (server factory, routes, static files),
- * channels/ (the transports: `PeerChannel`, WebSocket), relay-core.ts (admission, rooms,
- * forwarding), control/ (the dispatch table), session/ (peer, outbox, budgets).
+ * `/metrics`, accepts WebSockets on `/ws` and HTTP channel sessions on `/fw/*`. This file
+ * is the facade that wires the pieces: options.ts (defaults, validation), http/ (server
+ * factory, routes, static files), channels/ (the transports: `PeerChannel`, WebSocket,
+ * HTTP), relay-core.ts (admission, rooms, forwarding), control/ (the dispatch table),
+ * session/ (peer, outbox, budgets).
  */
 import { HEADER_BYTES } from '../codec/index.ts';
 import { Emitter, type QueryLike } from '../protocol/index.ts';
+import { HttpEndpoint } from './channels/http-endpoint.ts';
 import type { ConnectionInfo, PeerChannel } from './channels/peer-channel.ts';
 import { WsEndpoint } from './channels/ws-endpoint.ts';
 import type { ControlHandler } from './control/dispatcher.ts';
@@ -36,6 +38,7 @@ export {
   DEFAULT_MAX_PEERS_PER_ROOM,
   DEFAULT_PORT,
   DEFAULT_RELAY_LOG_LEVEL,
+  DEFAULT_RESUME_GRACE_MS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   type IceServer,
   type RelayOptions,
@@ -50,6 +53,7 @@ export type { PeerInfo } from './session/peer.ts';
 export type { PathFigures, SourceFigures } from './session/ack-window.ts';
 export type { RelayStats } from './relay-metrics.ts';
 export { CloseCode, RelayError, WS_PATH, type RelayErrorCode } from '../protocol/index.ts';
+export { HTTP_CLOSE_PATH, HTTP_POLL_PATH, HTTP_SEND_PATH, HTTP_SESSION_PATH, HTTP_STREAM_PATH, TOKEN_HEADER } from '../protocol/index.ts';
 export { relayNow } from './clock.ts';
 
 /** Starts a relay; resolves once it is listening. */
@@ -62,6 +66,7 @@ export class Relay {
   #log: Logger;
   #http: RelayServer;
   #ws: WsEndpoint;
+  #httpChannels: HttpEndpoint;
   #events: Emitter<RelayEvents>;
   #metrics: RelayMetrics;
   #core: RelayCore;
@@ -79,6 +84,7 @@ export class Relay {
       rooms: () => this.#core.rooms.size,
       peers: () => this.#core.peers.size,
       peerDrops: () => this.#core.peerDrops(),
+      httpSessions: () => this.#httpChannels.openSessions(),
     });
     this.#core = new RelayCore({ options: o, log, metrics: this.#metrics, events: this.#events });
     this.#routes = new HttpRoutes({
@@ -106,6 +112,18 @@ export class Relay {
       origins: o.origins,
       heartbeatMs: o.heartbeatMs,
       closeTimeoutMs: o.shutdownTimeoutMs,
+      log,
+    });
+    this.#httpChannels = new HttpEndpoint({
+      routes: this.#routes,
+      admit: (channel, query, info) => this.#core.admit(channel, query, info),
+      isClosing: () => this.#closing !== undefined,
+      onRefused: (code) => this.#metrics.refused(code),
+      onRequest: (route, status) => this.#metrics.httpRequest(route, status),
+      maxPayload: o.maxPayload,
+      origins: o.origins,
+      heartbeatMs: o.heartbeatMs,
+      closeTimeoutMs: Math.max(1000, o.shutdownTimeoutMs),
       log,
     });
   }
@@ -279,6 +297,7 @@ export class Relay {
     const serverClosed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     this.#http.closeIdleConnections();
     await this.#core.close();
+    this.#httpChannels.close(); // lingering sessions and what is still attached to them
     this.#http.closeAllConnections();
     await serverClosed;
     this.#ws.close();

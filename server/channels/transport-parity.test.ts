@@ -1,12 +1,14 @@
 /**
- * The relay core behind two transports: the same scenario over two ws clients and over two
- * in-process memory channels (no sockets) must give the same frames, byte for byte, and
- * the same control messages — the proof that a transport is one `PeerChannel` file.
+ * The relay core behind its transports: the same scenario over two ws clients, over two
+ * in-process memory channels (no sockets) and over two HTTP channel sessions (a stream, and
+ * long-polling) must give the same frames, byte for byte, and the same control messages —
+ * the proof that a transport is one `PeerChannel` file.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Codec, encodeFrame, Offset } from '../../codec/index.ts';
 import { startRelay, type Relay } from '../relay.ts';
 import { connectClient, waitFor, type ControlMsg } from '../test-client.ts';
+import { openHttpClient, type HttpTestClient } from './http-test-client.ts';
 import { createMemoryChannelPair, type MemoryChannel } from './memory-channel.ts';
 
 /** A client of either transport, as the scenario drives it. */
@@ -22,8 +24,10 @@ interface ScenarioClient {
 type Connect = (relay: Relay, room: string, name: string) => Promise<ScenarioClient>;
 
 const relays: Relay[] = [];
+const httpClients: HttpTestClient[] = [];
 afterEach(async () => {
   await Promise.all(relays.splice(0).map((r) => r.close()));
+  for (const c of httpClients.splice(0)) c.dispose();
 });
 
 const overWs: Connect = async (relay, room, name) => {
@@ -45,6 +49,22 @@ const overMemory: Connect = async (relay, room, name) => {
   await waitFor(() => client.control.some((m) => m.type === 'welcome'));
   return client;
 };
+
+/** An HTTP channel session, its downlink over one stream or by long-polling. */
+const overHttp =
+  (downlink: 'stream' | 'poll'): Connect =>
+  async (relay, room, name) => {
+    const c = await openHttpClient(relay.url, { room, name, downlink });
+    httpClients.push(c);
+    return {
+      control: c.control,
+      frames: c.frames,
+      closed: c.closed,
+      sendText: (text) => c.sendText(text),
+      sendFrame: (bytes) => c.sendFrame(bytes),
+      close: () => c.leave(1000, 'bye'),
+    };
+  };
 
 function memoryClient(channel: MemoryChannel): ScenarioClient {
   const decoder = new TextDecoder();
@@ -134,5 +154,21 @@ describe('Relay core over two transports', () => {
     expect(memory.controlB).toEqual(ws.controlB);
     expect(memory.stats).toEqual(ws.stats);
     expect(memory.closedA).toEqual(ws.closedA);
+  });
+
+  it.each([
+    ['an HTTP stream', 'stream'],
+    ['long-polling', 'poll'],
+  ] as const)('gives the same frames byte for byte and the same control messages over ws and over HTTP sessions (%s)', async (_, downlink) => {
+    const ws = await scenario(overWs);
+    const http = await scenario(overHttp(downlink));
+    expect(ws.framesB).toHaveLength(3);
+    expect(ws.closedA).toEqual({ code: 1000, reason: 'bye' });
+    expect(http.framesA).toEqual(ws.framesA);
+    expect(http.framesB).toEqual(ws.framesB);
+    expect(http.controlA).toEqual(ws.controlA);
+    expect(http.controlB).toEqual(ws.controlB);
+    expect(http.stats).toEqual(ws.stats);
+    expect(http.closedA).toEqual(ws.closedA);
   });
 });
