@@ -10,14 +10,17 @@
  *   RelayMedia         recording, transcoding, snapshots (relay-media.ts)
  *   CallScreen / Lobby the UI (call-screen.ts, web/ui/)
  *
- * Reconnect: the link retries with backoff and the same URL (same room, name, secret,
- * mode). Every `welcome` starts a fresh session — new peer ids — so presence and the media
- * transport are rebuilt from the welcome while the camera keeps running.
+ * The link (`AutoLink`, web/net/auto-link.ts) is a WebSocket, else an HTTP stream, else
+ * long-polls (`transport=` in the page URL forces one); it reconnects by itself with the same
+ * room, name, secret and mode, and resumes our peer where it can. A `welcome` with
+ * `resumed: true` continues the session (same peer id; only presence is brought up to date
+ * from its peer list); any other `welcome` starts a fresh one — new peer ids — so presence and
+ * the media transport are rebuilt from it while the camera keeps running.
  */
 import type { FrameHeader } from '../../codec/index.ts';
 import { connectQuery, Emitter, isMessage, WS_PATH, type WelcomeMessage } from '../../protocol/index.ts';
-import type { ControlMessage } from '../net/relay-link.ts';
-import { WsLink } from '../net/ws-link.ts';
+import { AutoLink } from '../net/auto-link.ts';
+import type { ControlMessage, RelayLink } from '../net/relay-link.ts';
 import { CaptureError, type CaptureSource, type EncodedFrame } from '../pipeline/index.ts';
 import type { PainterKind } from '../pipeline/paint.ts';
 import { CallStats, type StatsSnapshot } from '../stats/call-stats.ts';
@@ -92,7 +95,7 @@ export class App {
     this.stats.mode = this.#settings.mode;
     document.body.append(this.#notifications.element);
 
-    const session = new SessionController({ createLink: (join) => new WsLink({ url: this.#wsUrl(join) }) });
+    const session = new SessionController({ createLink: (join) => this.#createLink(join) });
     const send = session.send.bind(session);
     this.#session = session;
     this.#calls = new CallsController({ send });
@@ -116,6 +119,12 @@ export class App {
     });
 
     session.events.on('welcome', (welcome, link) => {
+      this.stats.transport = link.transport;
+      if (this.#continues(welcome)) {
+        // The same peer over a new connection (another transport, or a blip): the call goes on.
+        this.#syncPeers(welcome);
+        return;
+      }
       this.#relayMedia.reset();
       this.#media.stop();
       this.stats.clearPeers();
@@ -274,9 +283,32 @@ export class App {
 
   // ── internals ─────────────────────────────────────────────────────────────
 
-  #wsUrl(join: JoinRequest): string {
-    const base = this.#options.wsBase ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WS_PATH}`;
-    return `${base}?${connectQuery({ room: join.room, name: join.name, mode: join.mode, secret: join.secret })}`;
+  /** The link for `join`: WebSocket to `wsBase` (or the page's host), HTTP to its origin, as `transport=` allows. */
+  #createLink(join: JoinRequest): RelayLink {
+    const wsUrl = this.#options.wsBase ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WS_PATH}`;
+    const link = new AutoLink({
+      wsUrl,
+      httpBase: this.#options.wsBase ? httpBaseOf(this.#options.wsBase) : '',
+      query: connectQuery({ room: join.room, name: join.name, mode: join.mode, secret: join.secret }),
+      transport: this.#options.preset.transport,
+    });
+    link.on('transport', (transport) => {
+      this.stats.transport = transport;
+      this.#screen?.showTransport(transport);
+    });
+    return link;
+  }
+
+  /** True when `welcome` continues our running session: resumed, same peer id, media running. */
+  #continues(welcome: WelcomeMessage): boolean {
+    return welcome.resumed === true && welcome.peerId === this.#presence.selfId && this.#media.transport !== undefined;
+  }
+
+  /** Brings presence up to date from a resumed welcome's peer list (joins and leaves missed while the connection was down). */
+  #syncPeers(welcome: WelcomeMessage): void {
+    const now = new Map(welcome.peers.filter((p) => p.id !== welcome.peerId).map((p) => [p.id, p]));
+    for (const peer of this.#presence.list()) if (!now.has(peer.id)) this.#presence.handle({ type: 'peer-left', peerId: peer.id });
+    for (const peer of now.values()) if (!this.#presence.has(peer.id)) this.#presence.handle({ type: 'peer-joined', peer });
   }
 
   #onControl(message: ControlMessage): void {
@@ -297,6 +329,7 @@ export class App {
     this.#calls.reset();
     this.#presence.clear();
     this.stats.clearPeers();
+    this.stats.transport = null;
   }
 
   #teardown(): void {

@@ -4,6 +4,7 @@
  * the view, the toasts it raises and the overlay refresh; `close()` (safe twice) removes
  * the view and every subscription.
  */
+import type { TransportInfo } from '../net/relay-link.ts';
 import { peerRows, selfRows } from '../stats/overlay.ts';
 import type { CallStats } from '../stats/call-stats.ts';
 import { rawCodec } from '../pipeline/codecs.ts';
@@ -155,6 +156,7 @@ export class CallScreen {
     this.#unsubscribe.push(
       session.events.on('state', (state, info) => {
         const rtt = session.link?.clock.best()?.rtt;
+        view.setTransport(session.link?.transport);
         view.setConnection(state, info, rtt !== undefined ? `${rtt.toFixed(0)} ms` : '');
       }),
       session.events.on('clock', ({ rtt }) => {
@@ -234,6 +236,11 @@ export class CallScreen {
     this.view.panel.setPeople(peopleOf(this.#c.presence, this.#c.calls, { name: this.#options.join.name, mode: this.#options.settings().mode }));
   }
 
+  /** Another transport carries the call (the link's `transport` event): the status pill says which, and why. */
+  showTransport(transport: TransportInfo): void {
+    this.view.setTransport(transport);
+  }
+
   /** The relay refused a control message nobody else handled. */
   showRelayError(error: { code: string; message: string }): void {
     this.#toast(`Relay: ${String(error.message ?? error.code ?? 'error')}`, 6000);
@@ -255,7 +262,7 @@ export class CallScreen {
     const snapshot = stats.snapshot();
     const now = performance.now();
     const clock = session.clock();
-    view.findTile(0)?.setStats(this.#statsOn ? selfRows(snapshot.self, mode, clock.rtt, clock.offset) : null);
+    view.findTile(0)?.setStats(this.#statsOn ? selfRows(snapshot.self, mode, clock.rtt, clock.offset, snapshot.transport) : null);
     for (const p of snapshot.peers) {
       const tile = view.findTile(p.id);
       if (tile === undefined) continue;

@@ -3,7 +3,7 @@ import { DEFAULT_FPS, DEFAULT_JPEG_QUALITY, inviteLink, parseIcePolicy, parseRes
 
 describe('parseUrlPreset', () => {
   it('reads every automation parameter', () => {
-    const preset = parseUrlPreset('?room=lab&name=Ann%20Lee&secret=s3&mode=bgra&res=1280x720&fps=30&q=55&autostart=1&source=harness&stats=1&ice=relay');
+    const preset = parseUrlPreset('?room=lab&name=Ann%20Lee&secret=s3&mode=bgra&res=1280x720&fps=30&q=55&autostart=1&source=harness&stats=1&ice=relay&transport=http');
     expect(preset).toEqual({
       room: 'lab',
       name: 'Ann Lee',
@@ -13,6 +13,7 @@ describe('parseUrlPreset', () => {
       source: 'harness',
       showStats: true,
       iceTransportPolicy: 'relay',
+      transport: 'http',
     });
   });
 

@@ -4,8 +4,10 @@
  * `fps=5..30`, `q=1..100` (JPEG quality), `autostart=1` (join at once with the camera),
  * `source=camera|harness` (the latency harness substitutes its own picture), `stats=1`
  * (show the overlays), `ice=relay` (WebRTC mode through the relay's TURN server only, e.g.
- * TURN over TCP where UDP is blocked).
+ * TURN over TCP where UDP is blocked), `transport=auto|ws|http|poll` (what carries the link to
+ * the relay: auto = WebSocket, else HTTP; or one forced — web/net/auto-link.ts).
  */
+import { parseTransportMode, type TransportMode } from '../net/transport-mode.ts';
 
 /** How this client sends its video: raw frames over the relay (JPEG or BGRA), or WebRTC. */
 export type MediaMode = 'jpeg' | 'bgra' | 'webrtc';
@@ -62,6 +64,8 @@ export interface UrlPreset {
    * candidates (also when the relay does not ask for it). Default 'all'.
    */
   iceTransportPolicy: 'all' | 'relay';
+  /** What may carry the link to the relay, from `transport=`. Default 'auto'. */
+  transport: TransportMode;
 }
 
 export function defaultMediaSettings(): MediaSettings {
@@ -116,6 +120,7 @@ export function parseUrlPreset(search: string): UrlPreset {
     source: nonEmpty(params.get('source')) ?? 'camera',
     showStats: params.get('stats') === '1',
     iceTransportPolicy: parseIcePolicy(params.get('ice')),
+    transport: parseTransportMode(params.get('transport')),
   };
   const room = nonEmpty(params.get('room'));
   const name = nonEmpty(params.get('name'), 32);

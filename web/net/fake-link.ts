@@ -1,16 +1,17 @@
 /**
  * A `RelayLink` without a relay, for controller tests: records what is sent, and lets the
- * test play the relay (`welcome`, `receive`, `closeWith`).
+ * test play the relay (`welcome`, `receive`, `closeWith`) and the transport (`moveTo`).
  */
 import { Emitter, type ClientMessage, type WelcomeMessage } from '../../protocol/index.ts';
 import { ClockOffset } from './clock-offset.ts';
-import type { ControlMessage, LinkState, RelayLink, RelayLinkEvents, SendResult, StateInfo } from './relay-link.ts';
+import type { ControlMessage, LinkState, RelayLink, RelayLinkEvents, SendResult, StateInfo, TransportInfo } from './relay-link.ts';
 
 export class FakeLink extends Emitter<RelayLinkEvents> implements RelayLink {
   readonly clock = new ClockOffset();
   readonly sent: ClientMessage[] = [];
   busy = false;
   opened = 0;
+  transport: TransportInfo = { kind: 'websocket' };
   #state: LinkState = 'closed';
   #ready = false;
   #closed = false;
@@ -76,6 +77,12 @@ export class FakeLink extends Emitter<RelayLinkEvents> implements RelayLink {
   /** A control message from the relay. */
   receive(message: ControlMessage): void {
     this.emit('control', message);
+  }
+
+  /** Another transport carries the link from now on. */
+  moveTo(transport: TransportInfo): void {
+    this.transport = transport;
+    this.emit('transport', transport);
   }
 
   /** The connection dropped with `info`; `fatal` = the link gives up ('failed'), else it retries. */

@@ -2,8 +2,9 @@
  * Stage 3 — transport, as the rest of the app sees it: ONE link to the relay carrying JSON
  * control messages and wire-format frames, with clock sync and reconnect. The media
  * transports (web/app/raw-media.ts, web/webrtc/) and the controllers (web/app/*) depend on
- * this interface only; implementations: `WsLink` (ws-link.ts, one WebSocket) — an HTTP
- * streaming link can stand in without touching its users.
+ * this interface only. Implementations: `AutoLink` (auto-link.ts: WebSocket, else an HTTP
+ * stream, else long-poll — what the app uses) and `WsLink` (ws-link.ts: WebSocket only),
+ * both a `SessionLink` (session-link.ts) over `Connection`s (connection.ts).
  */
 import type { ClientMessage, OtherServerMessage, Refusal, ServerMessage, WelcomeMessage } from '../../protocol/index.ts';
 import type { ClockOffset } from './clock-offset.ts';
@@ -28,6 +29,23 @@ export interface StateInfo {
   delayMs?: number;
 }
 
+/** What carries the link: one WebSocket, an HTTP session read as a stream, or one read by long-polls. */
+export type TransportKind = 'websocket' | 'http-stream' | 'long-poll';
+
+/** The transport of the link now, and why it is not the better one. */
+export interface TransportInfo {
+  kind: TransportKind;
+  /** Why not WebSocket (and why not streaming), for people, e.g. "WebSocket blocked (no welcome within 3 s)"; absent on WebSocket. */
+  reason?: string;
+}
+
+/** How each transport is named to people (status pill, stats overlay). */
+export const TRANSPORT_LABELS: Readonly<Record<TransportKind, string>> = {
+  websocket: 'WebSocket',
+  'http-stream': 'HTTP stream',
+  'long-poll': 'long-poll',
+};
+
 /** A control message from the relay: a known `ServerMessage`, or an extension's. */
 export type ControlMessage = ServerMessage | OtherServerMessage;
 
@@ -42,6 +60,8 @@ export type RelayLinkEvents = {
   frame: [Uint8Array];
   /** The clock-offset estimate was updated: offset and RTT of the best sample, ms. */
   clock: [{ offset: number; rtt: number }];
+  /** Another transport (or another reason for it) carries the link from now on. */
+  transport: [TransportInfo];
 };
 
 /** Result of `sendFrame`: sent, refused because the previous frame has not left ('busy'), or no session ('offline'). */
@@ -56,6 +76,8 @@ export interface RelayLink {
   readonly busy: boolean;
   /** Offset of the relay's clock to ours (`offset`, `best()`, `synced`). */
   readonly clock: ClockOffset;
+  /** What carries the link (before the first welcome: what it tries first). */
+  readonly transport: TransportInfo;
   /** Starts connecting (no-op if already connecting/open or closed for good). */
   open(): void;
   /** Sends a control message; false when not connected. */

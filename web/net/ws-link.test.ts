@@ -7,6 +7,7 @@ import WsWebSocket from 'ws';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Codec, decodeFrame, encodeFrame } from '../../codec/index.ts';
 import { startRelay, type Relay } from '../../server/relay.ts';
+import { next } from './test-support/next-event.ts';
 import { refusalOf, WsLink } from './ws-link.ts';
 import type { ControlMessage, LinkState, StateInfo } from './relay-link.ts';
 
@@ -33,16 +34,6 @@ function connect(r: Relay, query: string, options: Partial<ConstructorParameters
   connections.push(c);
   c.open();
   return c;
-}
-
-function next<T>(register: (resolve: (value: T) => void) => void, ms = 5000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out')), ms);
-    register((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
 }
 
 function waitState(c: WsLink, wanted: LinkState): Promise<StateInfo> {

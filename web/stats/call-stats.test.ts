@@ -117,4 +117,18 @@ describe('CallStats', () => {
       expect(peer.get('our path to them')).toBe('801 kbps · queue 8.0 ms · 12.0 fps · 0.5/s dropped');
     });
   });
+
+  describe('transport', () => {
+    it('reports what carries the link (null outside a call), and the overlay says it with the reason', () => {
+      const stats = new CallStats();
+      expect(stats.snapshot().transport).toBeNull();
+      expect(selfRows(stats.snapshot().self, 'jpeg', null, 0).map(([k]) => k)).not.toContain('relay link');
+      stats.transport = { kind: 'long-poll', reason: 'proxy buffers the stream' };
+      const snap = stats.snapshot();
+      expect(snap.transport).toEqual({ kind: 'long-poll', reason: 'proxy buffers the stream' });
+      expect(new Map(selfRows(snap.self, 'jpeg', null, 0, snap.transport)).get('relay link')).toBe('long-poll (proxy buffers the stream)');
+      stats.transport = { kind: 'websocket' };
+      expect(new Map(selfRows(snap.self, 'jpeg', null, 0, stats.snapshot().transport)).get('relay link')).toBe('WebSocket');
+    });
+  });
 });

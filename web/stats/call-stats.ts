@@ -15,6 +15,7 @@
  * what the sender's rate adaptation (web/rate/) believes and chose, and each peer's `path`
  * is what the relay reports about our frames' path to that peer; both null without feedback.
  */
+import type { TransportInfo } from '../net/relay-link.ts';
 import { SlidingWindow, DEFAULT_WINDOW_MS } from './sliding-window.ts';
 
 /** `window.framewire.stats().self`. */
@@ -147,6 +148,8 @@ export interface WebRtcPeerFigures {
 /** `window.framewire.stats()`. */
 export interface StatsSnapshot {
   mode: string;
+  /** What carries the link to the relay (`{ kind: 'websocket' | 'http-stream' | 'long-poll', reason? }`); null outside a call. */
+  transport: TransportInfo | null;
   self: SelfStatsSnapshot;
   peers: PeerStatsSnapshot[];
 }
@@ -268,6 +271,8 @@ export class CallStats {
   rate: SendRateFiguresInput | null = null;
   /** Captures the rate controller did not send. */
   rateSkipped = 0;
+  /** Set by the app from the link's `transport` (null outside a call). */
+  transport: TransportInfo | null = null;
   readonly #windowMs: number;
   readonly #now: () => number;
   readonly #sent: SlidingWindow;
@@ -366,6 +371,7 @@ export class CallStats {
   snapshot(): StatsSnapshot {
     return {
       mode: this.mode,
+      transport: this.transport === null ? null : { ...this.transport },
       self: this.snapshotSelf(),
       peers: [...this.#peers.values()].map((p) => p.snapshot()),
     };

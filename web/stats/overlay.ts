@@ -1,4 +1,5 @@
 /** Formats the stats snapshots as the rows of a tile's overlay. */
+import { TRANSPORT_LABELS, type TransportInfo } from '../net/relay-link.ts';
 import type { PeerStatsSnapshot, SelfStatsSnapshot } from './call-stats.ts';
 
 function ms(value: number | null): string {
@@ -66,10 +67,17 @@ export function peerRows(p: PeerStatsSnapshot, transcodedFrom?: string): [string
   ];
 }
 
-/** Rows for the local tile. */
-export function selfRows(s: SelfStatsSnapshot, mode: string, rttMs: number | null, offsetMs: number): [string, string][] {
+/** What carries the link, and why not WebSocket: e.g. `HTTP stream (WebSocket blocked …)`. */
+export function transportText(transport: TransportInfo): string {
+  const label = TRANSPORT_LABELS[transport.kind];
+  return transport.reason === undefined ? label : `${label} (${transport.reason})`;
+}
+
+/** Rows for the local tile; `transport` = what carries the link to the relay (a row when known). */
+export function selfRows(s: SelfStatsSnapshot, mode: string, rttMs: number | null, offsetMs: number, transport: TransportInfo | null = null): [string, string][] {
   return [
     ['mode', mode],
+    ...(transport === null ? [] : [['relay link', transportText(transport)] as [string, string]]),
     ['fps sent', s.fps.toFixed(1)],
     ['bitrate', kbps(s.kbps)],
     ['frame', s.width > 0 ? `${s.width}×${s.height} · ${bytes(s.frameBytes)}` : '–'],

@@ -1,5 +1,5 @@
 /** The call screen: header (room, REC indicator, invite link, connection status), the tile grid, the control bar and the side panel. */
-import type { LinkState, StateInfo } from '../net/relay-link.ts';
+import { TRANSPORT_LABELS, type LinkState, type StateInfo, type TransportInfo } from '../net/relay-link.ts';
 import { ControlBar, type ControlBarOptions } from './controls.ts';
 import { h, icon, ICONS } from './dom.ts';
 import { SidePanel, type SidePanelOptions } from './side-panel.ts';
@@ -27,6 +27,9 @@ export class CallView {
   readonly #rec: HTMLElement;
   readonly #tileMenu: CallViewOptions['tileMenu'];
   readonly #tiles = new Map<number, Tile>();
+  #state: LinkState = 'connecting';
+  #detail = '';
+  #transport: TransportInfo | undefined;
 
   constructor(options: CallViewOptions) {
     this.controls = new ControlBar({ ...options.controls, onTogglePanel: () => this.panel.toggle() });
@@ -89,15 +92,9 @@ export class CallView {
   }
 
   setConnection(state: LinkState, info: StateInfo, detail = ''): void {
-    this.#status.dataset['state'] = state;
-    const text: Record<LinkState, string> = {
-      connecting: 'Connecting…',
-      open: detail ? `Connected · ${detail}` : 'Connected',
-      reconnecting: 'Reconnecting…',
-      closed: 'Disconnected',
-      failed: 'Connection refused',
-    };
-    this.#status.textContent = text[state];
+    this.#state = state;
+    this.#detail = detail;
+    this.#renderStatus();
     if (state === 'reconnecting') {
       const wait = info.delayMs !== undefined ? ` in ${(info.delayMs / 1000).toFixed(1)} s` : '';
       this.showBanner(`Connection lost — reconnecting${wait} (attempt ${info.attempt ?? 1})`);
@@ -106,6 +103,31 @@ export class CallView {
     } else if (state === 'open') {
       this.showBanner(null);
     }
+  }
+
+  /** What carries the call (shown in the status pill while connected; the reason for a fallback as its tooltip). */
+  setTransport(transport: TransportInfo | undefined): void {
+    this.#transport = transport;
+    this.#renderStatus();
+  }
+
+  #renderStatus(): void {
+    const state = this.#state;
+    const transport = this.#transport;
+    const label = transport === undefined ? undefined : TRANSPORT_LABELS[transport.kind];
+    const text: Record<LinkState, string> = {
+      connecting: 'Connecting…',
+      open: ['Connected', label, this.#detail].filter((part) => part).join(' · '),
+      reconnecting: 'Reconnecting…',
+      closed: 'Disconnected',
+      failed: 'Connection refused',
+    };
+    this.#status.dataset['state'] = state;
+    if (transport !== undefined) this.#status.dataset['transport'] = transport.kind;
+    this.#status.textContent = text[state];
+    let title = '';
+    if (state === 'open' && transport !== undefined) title = transport.reason === undefined ? `Connected over ${label}` : `${label}: ${transport.reason}`;
+    this.#status.title = title;
   }
 
   /** Shows or hides the red REC indicator; `title` says who started it. */
