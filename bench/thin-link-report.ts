@@ -2,10 +2,12 @@
  * The thin-link bench's outputs: the Markdown table (raw JPEG beside WebRTC per scenario and
  * receiver, with ratios jpeg/webrtc), the latency-over-time SVG (one panel per scenario and
  * receiver, log latency axis, one line per mode, cap steps marked), and the output checks
- * (a mode that painted nothing fails the run).
+ * (a mode that painted nothing, or ran on another transport than it claims, fails the run).
+ * The checks and the chart serve every bench on the thin-link driver (reach-report.ts too).
  */
 import { describeEnv } from './env.ts';
 import { niceStep, SERIES_COLOURS } from './latency-chart.ts';
+import { linkModeMismatches } from './link-modes.ts';
 import { failuresMarkdown, fixed, markdownTable } from './table.ts';
 import type { ReceiverResult, ThinLinkReport } from './thin-link-run.ts';
 
@@ -60,6 +62,7 @@ export function thinLinkFailures(report: ThinLinkReport): string[] {
         if (r.alignment.checked > 0 && r.alignment.best < Math.ceil(r.alignment.checked / 2)) {
           failures.push(`scenario ${s.id}/${mode}/${r.receiver}: quality references misaligned [best:${r.alignment.best}/${r.alignment.checked}]`);
         }
+        for (const why of linkModeMismatches(mode, r.observed)) failures.push(`scenario ${s.id}/${mode}/${r.receiver}: ${why}`);
       }
     }
   }
@@ -127,8 +130,8 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** Latency over time: one panel per scenario and receiver, log y axis (ms), x = capture time in the window (s). */
-export function thinLinkSvg(report: ThinLinkReport): string {
+/** Latency over time: one panel per scenario and receiver, log y axis (ms), x = capture time in the window (s); `compares` goes into the title. */
+export function thinLinkSvg(report: ThinLinkReport, compares = 'raw JPEG vs WebRTC'): string {
   const panels: Array<{ title: string; results: ReceiverResult[]; steps: Array<{ at: number; label: string }> }> = [];
   for (const s of report.scenarios) {
     for (const receiver of [...new Set(s.results.map((r) => r.receiver))]) {
@@ -148,7 +151,7 @@ export function thinLinkSvg(report: ThinLinkReport): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">Glass-to-glass latency over time, raw JPEG vs WebRTC (${report.settings.width}×${report.settings.height} @ ${report.settings.fps} fps)</text>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">Glass-to-glass latency over time, ${escapeXml(compares)} (${report.settings.width}×${report.settings.height} @ ${report.settings.fps} fps)</text>`,
   ];
   panels.forEach((panel, index) => {
     const top = 30 + index * PANEL.height;

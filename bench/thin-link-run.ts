@@ -1,12 +1,17 @@
 /**
- * The thin-link bench's driver. Per scenario: a fresh topology (bench/net/topology.ts), the
- * relay CLI in the middle namespace, one headless Chromium per home; then per mode (raw
- * JPEG, WebRTC — same harness frames, same caps, one after the other) a sender page and
- * one page per receiver in one room. Latency is read as in bench:latency (frame id drawn
- * into the picture, read off what the receiver painted), but across browsers: each page's
- * clock is compared with this process's, and the difference between sender and receiver is
- * taken out. Captures in the measuring window count; after it, the run waits (bounded) for
- * frames still in flight, so seconds-late frames are measured rather than cut off.
+ * The driver of the browser-on-a-network benches (bench:thin-link, bench:reach). Per scenario:
+ * a fresh topology (bench/net/topology.ts), the relay CLI in the middle namespace (and, when
+ * a mode needs it, coturn beside it: web-node/coturn.ts, TURN over TCP on the relay
+ * namespace's addresses), one headless Chromium per home; then per link mode (link-modes.ts:
+ * raw JPEG, WebRTC, raw JPEG forced onto one transport, WebRTC through TURN — same harness
+ * frames, same caps, one after the other) a sender page and one page per receiver in one
+ * room. After each mode the pages are asked what carried the call (transport, WebRTC route),
+ * so a report can prove each mode ran on the transport it claims. Latency is read as in
+ * bench:latency (frame id drawn into the picture, read off what the receiver painted), but
+ * across browsers: each page's clock is compared with this process's, and the difference
+ * between sender and receiver is taken out. Captures in the measuring window count; after
+ * it, the run waits (bounded) for frames still in flight, so seconds-late frames are
+ * measured rather than cut off.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -21,9 +26,13 @@ import { createTopology, removeStaleNamespaces, type Topology } from './net/topo
 import { qualityProbeSource, type QualityResult } from './thin-link-quality.ts';
 import { describeCaps, SCENARIOS, type Scenario, type ScenarioId } from './thin-link-scenarios.ts';
 import type { LaunchedChromium } from '../web-node/chromium.ts';
+import { Coturn } from '../web-node/coturn.ts';
+import { isLinkModeId, LINK_MODE_IDS, LINK_MODES, linkModeParams, needsTurn, type LinkModeId, type ObservedLink } from './link-modes.ts';
 
-export const THIN_LINK_MODES = ['jpeg', 'webrtc'] as const;
-export type ThinLinkMode = (typeof THIN_LINK_MODES)[number];
+/** The thin-link bench's modes (its default); any of link-modes.ts's can be run. */
+export const THIN_LINK_MODES = ['jpeg', 'webrtc'] as const satisfies readonly LinkModeId[];
+/** A mode the driver runs: any link mode (link-modes.ts). */
+export type ThinLinkMode = LinkModeId;
 export const THIN_LINK_CONTENTS = ['synthetic', 'camera'] as const;
 export type ThinLinkContent = (typeof THIN_LINK_CONTENTS)[number];
 
@@ -46,7 +55,7 @@ export const DEFAULT_STATIC_DIR = resolve(import.meta.dirname, '..', 'dist', 'we
 export interface ThinLinkOptions {
   /** Scenarios, in this order. Default a, b, c, d. */
   scenarios?: ScenarioId[];
-  /** Modes, in this order. Default jpeg, webrtc. */
+  /** Link modes (link-modes.ts), in this order. Default jpeg, webrtc. A mode that needs TURN starts coturn for the scenario. */
   modes?: ThinLinkMode[];
   /** Measuring time per scenario and mode, s. Default 30. */
   seconds?: number;
@@ -91,6 +100,8 @@ export interface ReceiverResult {
   maxMs: number | null;
   /** Sender's application payload per frame sent (raw: frame bytes; WebRTC: RTP payload), bytes. */
   sentBytesPerFrame: number | null;
+  /** Frames the sender handed to its transport per second of window (its `stats().self.framesSent`); absent in older results. */
+  sentFps?: number;
   /** Bytes on the receiver's link (IP level, relay end → home) per frame painted in the window. */
   wireBytesPerFrame: number | null;
   /** Receiver link throughput over the window, kbit/s. */
@@ -111,6 +122,8 @@ export interface ReceiverResult {
   phases?: PhaseResult[];
   /** Latency over time: [s since window start (capture), ms], at most MAX_SERIES_POINTS. */
   series: Array<[number, number]>;
+  /** What the pages said carried the call, read right after the window. */
+  observed?: ObservedLink;
 }
 
 /** One phase of a step scenario. */
@@ -128,7 +141,7 @@ export interface PhaseResult {
 /** The whole run. */
 export interface ThinLinkReport {
   env: BenchEnv & { chromium: string };
-  settings: { seconds: number; warmupSeconds: number; width: number; height: number; fps: number; modes: ThinLinkMode[]; scenarios: ScenarioId[]; content: ThinLinkContent; tbf: string };
+  settings: { seconds: number; warmupSeconds: number; width: number; height: number; fps: number; modes: ThinLinkMode[]; scenarios: ScenarioId[]; content: ThinLinkContent; tbf: string; turn?: string };
   scenarios: Array<{ id: ScenarioId; title: string; steps: Scenario['steps']; results: ReceiverResult[] }>;
 }
 
@@ -154,7 +167,7 @@ export async function runThinLinkBench(options: ThinLinkOptions = {}): Promise<T
   if (!THIN_LINK_CONTENTS.includes(content)) throw new TypeError(`content must be one of ${THIN_LINK_CONTENTS.join(',')} [content:${String(content)}]`);
   if (!(seconds > 0 && seconds <= 3600)) throw new TypeError(`seconds must be in (0, 3600] [seconds:${seconds}]`);
   if (!(fps >= 5 && fps <= 30)) throw new TypeError(`fps must be in 5..30 [fps:${fps}]`);
-  if (modes.length === 0 || modes.some((m) => !THIN_LINK_MODES.includes(m))) throw new TypeError(`modes must be some of ${THIN_LINK_MODES.join(',')} [modes:${modes.join(',')}]`);
+  if (modes.length === 0 || modes.some((m) => !isLinkModeId(m))) throw new TypeError(`modes must be some of ${LINK_MODE_IDS.join(',')} [modes:${modes.join(',')}]`);
   if (!existsSync(join(staticDir, 'index.html'))) throw new Error(`the web app is not built [staticDir:${staticDir}]: run \`npx vite build\` first`);
   const stale = removeStaleNamespaces();
   if (stale.length > 0) log(`removed stale namespaces: ${stale.join(', ')}`);
@@ -162,20 +175,31 @@ export async function runThinLinkBench(options: ThinLinkOptions = {}): Promise<T
   const env = { ...benchEnv(), chromium: '' };
   const report: ThinLinkReport = {
     env,
-    settings: { seconds, warmupSeconds, width, height, fps, modes: [...modes], scenarios: [...scenarios], content, tbf: 'tbf burst 32 kbit (or rate × 4 ms), latency 200 ms, both directions of every shaped home link' },
+    settings: {
+      seconds,
+      warmupSeconds,
+      width,
+      height,
+      fps,
+      modes: [...modes],
+      scenarios: [...scenarios],
+      content,
+      tbf: 'tbf burst 32 kbit (or rate × 4 ms), latency 200 ms, both directions of every shaped home link',
+      ...(needsTurn(modes) ? { turn: `coturn ${TURN_DESCRIPTION}` } : {}),
+    },
     scenarios: [],
   };
   for (const id of scenarios) {
     const scenario = SCENARIOS[id];
     log(`scenario ${id}: ${scenario.title}`);
     const results: ReceiverResult[] = [];
-    await withScenario(scenario, staticDir, options, log, async (ctx) => {
+    await withScenario(scenario, staticDir, { ...options, modes }, log, async (ctx) => {
       env.chromium ||= ctx.browsers[0]!.browser.version();
       for (const mode of modes) {
         log(`  ${id}/${mode}: ${width}×${height} @ ${fps} fps, ${seconds} s …`);
         const run = await runMode(ctx, scenario, mode, { seconds, warmupSeconds, width, height, fps, tailMs: options.tailMs ?? DEFAULT_TAIL_MS, content, log });
         for (const r of run.results) {
-          log(`  ${id}/${mode}/${r.receiver}: p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, p99 ${r.p99Ms} ms, ${r.fps} fps, ${r.wireBytesPerFrame} B/frame on the wire, PSNR ${r.psnrDb} dB, SSIM ${r.ssim}`);
+          log(`  ${id}/${mode}/${r.receiver}: p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, p99 ${r.p99Ms} ms, ${r.fps} fps, ${r.wireBytesPerFrame} B/frame on the wire, PSNR ${r.psnrDb} dB, SSIM ${r.ssim}${observedText(r.observed)}`);
         }
         results.push(...run.results);
         await sleep(DRAIN_MS);
@@ -191,6 +215,17 @@ interface ScenarioContext {
   /** Browsers in home order: sender first. */
   browsers: LaunchedChromium[];
   origins: string[];
+  /** coturn in the relay namespace, when a mode needs TURN. */
+  turn: Coturn | undefined;
+}
+
+/** How coturn runs for the modes that need TURN (see withScenario). */
+export const TURN_DESCRIPTION = 'TURN over TCP only (no UDP/TLS/DTLS listener) in the relay namespace, on its addresses; relayed candidates on the first home\'s relay address';
+
+function observedText(o: ObservedLink | undefined): string {
+  if (o === undefined) return '';
+  const parts = [o.senderTransport === o.receiverTransport ? o.receiverTransport : `${o.senderTransport}/${o.receiverTransport}`, o.route, o.turnAllocations === null ? null : `${o.turnAllocations} TURN allocations`];
+  return `, on ${parts.filter((p) => p !== null && p !== '').join(', ') || 'unreported transport'}`;
 }
 
 async function withScenario(
@@ -205,17 +240,24 @@ async function withScenario(
   options.onNamespaces?.(topology.namespaces);
   const browsers: LaunchedChromium[] = [];
   let relay: Awaited<ReturnType<typeof startRelayProcess>> | undefined;
+  let turn: Coturn | undefined;
   try {
+    if (needsTurn(options.modes ?? [])) {
+      // Every home routes to the relay namespace, so its first address reaches the relayed candidates from all of them.
+      turn = await Coturn.start({ ns: topology.relayNs, listeningIps: topology.homes.map((h) => h.relayIp), relayIp: topology.homes[0]!.relayIp });
+      log(`  coturn in ${topology.relayNs}: ${turn.iceServer().urls}`);
+    }
     // Plain HTTP: the pages are opened by IP as trusted origins (--unsafely-treat-insecure-origin-as-secure).
-    relay = await startRelayProcess({ ns: topology.relayNs, staticDir, args: ['--no-tls'], log: (line) => log(`  [relay] ${line}`) });
+    relay = await startRelayProcess({ ns: topology.relayNs, staticDir, args: turn?.relayCliArgs() ?? [], log: (line) => log(`  [relay] ${line}`) });
     const origins = topology.homes.map((h) => `http://${h.relayIp}:${relay!.port}`);
     for (const [i, home] of topology.homes.entries()) {
       browsers.push(await launchChromiumInNamespace({ ns: home.ns, secureOrigins: [origins[i]!] }));
     }
-    await body({ topology, browsers, origins });
+    await body({ topology, browsers, origins, turn });
   } finally {
     await Promise.all(browsers.map((b) => withTimeout(b.close(), CLOSE_TIMEOUT_MS).catch(() => undefined)));
     await relay?.close().catch(() => undefined);
+    await turn?.stop().catch(() => undefined);
     topology.close();
   }
 }
@@ -234,6 +276,8 @@ interface ModeOptions {
 async function runMode(ctx: ScenarioContext, scenario: Scenario, mode: ThinLinkMode, o: ModeOptions): Promise<ModeRun> {
   const { topology } = ctx;
   const contexts: BrowserContext[] = [];
+  // Allocations happen while the pages connect, so they are counted from before the pages open.
+  const allocationsBefore = ctx.turn?.allocations() ?? null;
   try {
     const room = `thin-${scenario.id}-${mode}-${Date.now().toString(36)}`;
     const pages: Page[] = [];
@@ -245,7 +289,7 @@ async function runMode(ctx: ScenarioContext, scenario: Scenario, mode: ThinLinkM
       page.on('console', (m) => {
         if (m.type() === 'error') o.log(`  [${mode} ${home.name}] ${m.text()}`);
       });
-      const params = new URLSearchParams({ room, name: home.name, mode, res: `${o.width}x${o.height}`, fps: String(o.fps), source: 'harness', ...(o.content === 'synthetic' ? { harness: 'synthetic' } : {}), autostart: '1' });
+      const params = new URLSearchParams({ room, name: home.name, ...linkModeParams(mode), res: `${o.width}x${o.height}`, fps: String(o.fps), source: 'harness', ...(o.content === 'synthetic' ? { harness: 'synthetic' } : {}), autostart: '1' });
       await page.goto(`${ctx.origins[i]}/?${params}`, { timeout: JOIN_TIMEOUT_MS });
       await waitForHarness(page, `${mode} ${home.name}`);
       if (i > 0) await page.evaluate(() => window.framewire.setSettings({ cameraOn: false }));
@@ -282,6 +326,8 @@ async function runMode(ctx: ScenarioContext, scenario: Scenario, mode: ThinLinkM
     for (const timer of stepTimers) clearTimeout(timer);
     const countersAfter = await Promise.all(receiverHomes.map((h) => topology.counters(h)));
     const sentAfter = await sender.evaluate(() => window.framewire.stats().self);
+    const senderTransport = await transportKind(sender);
+    const allocations = allocationsBefore === null ? null : ctx.turn!.allocations() - allocationsBefore;
     if (measureQuality) await Promise.all(receivers.map((page) => page.evaluate(() => (window as unknown as { __thinLinkQuality: { stop(): void } }).__thinLinkQuality.stop())));
     const lastId = await sender.evaluate(() => (window.framewire['harness'] as HarnessApi).captures().at(-1)?.id ?? -1);
     // Frames captured before t1 may still be on their way: wait (bounded) until every receiver painted the last one or a later one.
@@ -306,6 +352,12 @@ async function runMode(ctx: ScenarioContext, scenario: Scenario, mode: ThinLinkM
         ? ((await page.evaluate(() => (window as unknown as { __thinLinkQuality: { finish(): Promise<unknown> } }).__thinLinkQuality.finish())) as QualityResult)
         : { samples: [], unreadable: 0, unmatched: 0 };
       const skew = skews[i + 1]! - skews[0]!;
+      const observed: ObservedLink = {
+        senderTransport,
+        receiverTransport: await transportKind(page),
+        route: LINK_MODES[mode].params.mode === 'webrtc' ? await webrtcRoute(page, topology.homes[0]!.name) : null,
+        turnAllocations: allocations,
+      };
       const bytes = countersAfter[i]!.toHome - countersBefore[i]!.toHome;
       const framesSent = sentAfter.framesSent - sentBefore.framesSent;
       results.push(
@@ -324,7 +376,9 @@ async function runMode(ctx: ScenarioContext, scenario: Scenario, mode: ThinLinkM
           t1,
           wireBytes: bytes,
           sentBytesPerFrame: framesSent > 0 ? (sentAfter.bytesSent - sentBefore.bytesSent) / framesSent : null,
+          framesSent,
           initialMbit: spec.downMbit,
+          observed,
         }),
       );
     }
@@ -359,7 +413,11 @@ interface ResultInput {
   t1: number;
   wireBytes: number;
   sentBytesPerFrame: number | null;
+  /** Frames the sender sent in the window. Default: not recorded. */
+  framesSent?: number;
   initialMbit: number | null;
+  /** What the pages said carried the call. Default: not recorded. */
+  observed?: ObservedLink;
 }
 
 /** Joins one receiver's paints with the sender's captures and sums them up. Exported for tests. */
@@ -408,6 +466,7 @@ export function receiverResult(input: ResultInput): ReceiverResult {
     p99Ms: pct(ms, 99),
     maxMs: ms.length > 0 ? round(Math.max(...ms), 0) : null,
     sentBytesPerFrame: input.sentBytesPerFrame === null ? null : Math.round(input.sentBytesPerFrame),
+    ...(input.framesSent !== undefined ? { sentFps: round(input.framesSent / windowS, 1) } : {}),
     wireBytesPerFrame: paintedInWindow > 0 ? Math.round(input.wireBytes / paintedInWindow) : null,
     wireKbps: round((input.wireBytes * 8) / 1000 / windowS, 0),
     psnrDb: q.length > 0 ? round(percentile(q.map((s) => s.psnrDb), 50), 2) : null,
@@ -418,6 +477,7 @@ export function receiverResult(input: ResultInput): ReceiverResult {
     misses: input.misses,
     clockSkewMs: round(input.skewMs, 2),
     series: samples.filter((_, i) => i % stride === 0).map((s) => [round(s.at, 3), round(s.ms, 1)]),
+    ...(input.observed ? { observed: input.observed } : {}),
   };
   const steps = input.scenario.steps.filter((s) => s.home === input.receiver);
   if (steps.length > 0) {
@@ -459,6 +519,19 @@ async function clockOffset(page: Page): Promise<number> {
     if (after - before < best.rtt) best = { rtt: after - before, offset: pageNow - (before + after) / 2 };
   }
   return best.offset;
+}
+
+/** `framewire.stats().transport.kind` of the page, or null when it reports none. */
+async function transportKind(page: Page): Promise<string | null> {
+  return page.evaluate(() => {
+    const kind = (window.framewire.stats() as { transport?: { kind?: unknown } }).transport?.kind;
+    return typeof kind === 'string' ? kind : null;
+  });
+}
+
+/** The WebRTC route (`host`, `relay/tcp`, …) the page reports for its connection to the peer called `from`, or null. */
+async function webrtcRoute(page: Page, from: string): Promise<string | null> {
+  return page.evaluate((name) => window.framewire.stats().peers.find((p) => p.name === name)?.webrtc?.route ?? null, from);
 }
 
 async function waitForHarness(page: Page, what: string): Promise<void> {

@@ -1,10 +1,12 @@
 /**
- * The thin-link bench's scenarios (issue 11): who sits behind which cap, and which caps
- * change mid-call. Rates in Mbit/s; null = unshaped.
+ * The network benches' scenarios: who sits behind which cap, and which caps change mid-call.
+ * a–d are the thin-link bench's (issue 11); o, the same topology with no cap at all (the
+ * "loopback" case: veth pairs through the relay namespace), is the reach bench's baseline
+ * beside a. Rates in Mbit/s; null = unshaped.
  */
 import type { HomeSpec, Rate } from './net/topology.ts';
 
-export const SCENARIO_IDS = ['a', 'b', 'c', 'd'] as const;
+export const SCENARIO_IDS = ['a', 'b', 'c', 'd', 'o'] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 /** A cap change at a fraction of the measuring time, on both directions of one home's link. */
@@ -59,7 +61,19 @@ export const SCENARIOS: Record<ScenarioId, Scenario> = {
     ],
     steps: [],
   },
+  o: {
+    id: 'o',
+    title: 'unshaped homes (veth through the relay namespace, no cap)',
+    sender: { name: 'sender', upMbit: null, downMbit: null },
+    receivers: [{ name: 'recv', upMbit: null, downMbit: null }],
+    steps: [],
+  },
 };
+
+/** True if any home of `scenario` is capped (at the start or by a step). */
+export function isShaped(scenario: Scenario): boolean {
+  return [scenario.sender, ...scenario.receivers].some((h) => h.upMbit !== null || h.downMbit !== null) || scenario.steps.some((s) => s.mbit !== null);
+}
 
 /** `1 Mbit/s`, `unshaped`, `4↑/4↓ Mbit/s`: a home's caps in words. */
 export function describeCaps(home: Pick<HomeSpec, 'upMbit' | 'downMbit'>): string {

@@ -11,17 +11,22 @@
  * synthetic), `--name NAME` (output file names, default thin-link), `--results-dir DIR` (default bench/results), `--static-dir DIR`.
  * Output: RESULTS/thin-link.{json,md,svg}; the table on stdout, environment and progress
  * on stderr. Exits 1 when a mode painted nothing or a check of its own output failed.
+ *
+ * The runner and CLI below (`linkBenchMain`, `linkBenchCli`) serve every bench built on the
+ * thin-link driver; a `LinkBenchSpec` says what differs (defaults, report, checks) — see
+ * reach.ts for the other one.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_RESULTS_DIR, describeEnv, runIfMain, writeResults } from './env.ts';
+import { parseLinkModes, type LinkModeId } from './link-modes.ts';
 import { canCreateNamespaces } from './net/topology.ts';
 import { runThinLinkBench, THIN_LINK_CONTENTS, THIN_LINK_MODES, type ThinLinkContent, type ThinLinkMode, type ThinLinkReport } from './thin-link-run.ts';
 import { thinLinkFailures, thinLinkMarkdown, thinLinkRatios, thinLinkSvg } from './thin-link-report.ts';
 import { parseScenarios, type ScenarioId } from './thin-link-scenarios.ts';
 
-/** Options of `thinLinkMain` (the CLI flags). */
+/** Options of `linkBenchMain` (the CLI flags). Defaults come from the bench's `LinkBenchSpec`. */
 export interface ThinLinkCliOptions {
   seconds?: number;
   scenarios?: ScenarioId[];
@@ -30,7 +35,7 @@ export interface ThinLinkCliOptions {
   smoke?: boolean;
   /** Harness content (see ThinLinkOptions.content). Default synthetic. */
   content?: ThinLinkContent;
-  /** Output name: NAME.json/.md/.svg. Default thin-link. */
+  /** Output name: NAME.json/.md/.svg. Default the bench's (thin-link, reach). */
   name?: string;
   resultsDir?: string;
   staticDir?: string;
@@ -38,13 +43,56 @@ export interface ThinLinkCliOptions {
   onNamespaces?: (names: string[]) => void;
 }
 
-/** Runs the bench, writes JSON, Markdown and SVG; returns the report and the failed output checks. */
-export async function thinLinkMain(o: ThinLinkCliOptions): Promise<{ report: ThinLinkReport; failures: string[]; markdown: string }> {
-  if (!canCreateNamespaces()) throw new Error('bench:thin-link needs root (it creates network namespaces and tc caps): run it as root');
+/** What one bench on the thin-link driver is: its name, defaults, checks and report. */
+export interface LinkBenchSpec {
+  /** The npm script, for messages: `bench:thin-link`. */
+  command: string;
+  /** Default output name. */
+  name: string;
+  /** Default scenarios, and those of `--smoke`. */
+  scenarios: readonly ScenarioId[];
+  smokeScenarios: readonly ScenarioId[];
+  /** Default link modes, and the ones `--modes` accepts. */
+  modes: readonly LinkModeId[];
+  allowedModes: readonly LinkModeId[];
+  /** Default seconds per scenario and mode, and with `--smoke`. */
+  seconds: number;
+  smokeSeconds: number;
+  /** The run's failed output checks (empty = fine). */
+  failures: (report: ThinLinkReport) => string[];
+  /** The Markdown report (also printed to stdout). */
+  markdown: (report: ThinLinkReport, failures: readonly string[]) => string;
+  /** Fields added to the JSON beside the report (ratios, target checks). */
+  summary: (report: ThinLinkReport) => Record<string, unknown>;
+  /** What the latency-over-time SVG compares, for its title. */
+  svgTitle: string;
+}
+
+/** bench:thin-link: raw JPEG vs WebRTC on scenarios a–d. */
+export const THIN_LINK_BENCH: LinkBenchSpec = {
+  command: 'bench:thin-link',
+  name: 'thin-link',
+  scenarios: ['a', 'b', 'c', 'd'],
+  smokeScenarios: ['b'],
+  modes: THIN_LINK_MODES,
+  allowedModes: THIN_LINK_MODES,
+  seconds: 30,
+  smokeSeconds: 4,
+  failures: thinLinkFailures,
+  markdown: thinLinkMarkdown,
+  summary: (report) => ({ ratios: thinLinkRatios(report) }),
+  svgTitle: 'raw JPEG vs WebRTC',
+};
+
+/** Runs `spec`'s bench, writes JSON, Markdown and SVG; returns the report and the failed output checks. */
+export async function linkBenchMain(spec: LinkBenchSpec, o: ThinLinkCliOptions): Promise<{ report: ThinLinkReport; failures: string[]; markdown: string }> {
+  if (!canCreateNamespaces()) throw new Error(`${spec.command} needs root (it creates network namespaces and tc caps): run it as root`);
+  const name = o.name ?? spec.name;
+  if (!/^[a-z0-9-]+$/.test(name)) throw new TypeError(`bad output name [name:${name}]`);
   const report = await runThinLinkBench({
-    scenarios: o.scenarios ?? (o.smoke ? ['b'] : ['a', 'b', 'c', 'd']),
-    ...(o.modes ? { modes: o.modes } : {}),
-    seconds: o.seconds ?? (o.smoke ? 4 : 30),
+    scenarios: o.scenarios ?? [...(o.smoke ? spec.smokeScenarios : spec.scenarios)],
+    modes: o.modes ?? [...spec.modes],
+    seconds: o.seconds ?? (o.smoke ? spec.smokeSeconds : spec.seconds),
     warmupSeconds: o.warmupSeconds ?? (o.smoke ? 1 : 2),
     ...(o.smoke ? { tailMs: 8000 } : {}),
     ...(o.staticDir ? { staticDir: o.staticDir } : {}),
@@ -52,17 +100,21 @@ export async function thinLinkMain(o: ThinLinkCliOptions): Promise<{ report: Thi
     ...(o.log ? { log: o.log } : {}),
     ...(o.onNamespaces ? { onNamespaces: o.onNamespaces } : {}),
   });
-  const failures = thinLinkFailures(report);
-  const markdown = thinLinkMarkdown(report, failures);
+  const failures = spec.failures(report);
+  const markdown = spec.markdown(report, failures);
   const dir = o.resultsDir ?? DEFAULT_RESULTS_DIR;
-  const name = o.name ?? 'thin-link';
-  if (!/^[a-z0-9-]+$/.test(name)) throw new TypeError(`bad output name [name:${name}]`);
-  await writeResults(name, { ...report, ratios: thinLinkRatios(report), failures }, markdown, dir);
-  await writeFile(join(dir, `${name}.svg`), thinLinkSvg(report));
+  await writeResults(name, { ...report, ...spec.summary(report), failures }, markdown, dir);
+  await writeFile(join(dir, `${name}.svg`), thinLinkSvg(report, spec.svgTitle));
   return { report, failures, markdown };
 }
 
-async function cli(): Promise<void> {
+/** `linkBenchMain` of bench:thin-link. */
+export function thinLinkMain(o: ThinLinkCliOptions): Promise<{ report: ThinLinkReport; failures: string[]; markdown: string }> {
+  return linkBenchMain(THIN_LINK_BENCH, o);
+}
+
+/** The command line of `spec`'s bench (flags in the file comment); exit code 1 on a failed check or error. */
+export async function linkBenchCli(spec: LinkBenchSpec): Promise<void> {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string' },
@@ -77,16 +129,15 @@ async function cli(): Promise<void> {
     },
   });
   try {
-    const modes = values.modes?.split(',').map((m) => m.trim()).filter(Boolean);
-    for (const m of modes ?? []) if (!(THIN_LINK_MODES as readonly string[]).includes(m)) throw new TypeError(`unknown mode [mode:${m}, known:${THIN_LINK_MODES.join(',')}]`);
+    const modes = values.modes === undefined ? undefined : parseLinkModes(values.modes, spec.allowedModes);
     if (values.content !== undefined && !(THIN_LINK_CONTENTS as readonly string[]).includes(values.content)) throw new TypeError(`unknown content [content:${values.content}, known:${THIN_LINK_CONTENTS.join(',')}]`);
     const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
     if (seconds !== undefined && !(seconds > 0)) throw new TypeError(`--seconds must be > 0 [seconds:${values.seconds}]`);
     const log = (line: string): void => void process.stderr.write(`${line}\n`);
-    const { report, failures, markdown } = await thinLinkMain({
+    const { report, failures, markdown } = await linkBenchMain(spec, {
       ...(seconds !== undefined ? { seconds } : {}),
       ...(values.scenarios ? { scenarios: parseScenarios(values.scenarios) } : {}),
-      ...(modes ? { modes: modes as ThinLinkMode[] } : {}),
+      ...(modes ? { modes } : {}),
       ...(values.warmup ? { warmupSeconds: Number(values.warmup) } : {}),
       ...(values.smoke ? { smoke: true } : {}),
       ...(values.content ? { content: values.content as ThinLinkContent } : {}),
@@ -98,13 +149,13 @@ async function cli(): Promise<void> {
     log(describeEnv(report.env));
     process.stdout.write(markdown);
     if (failures.length > 0) {
-      log(`bench:thin-link: ${failures.length} output check(s) failed`);
+      log(`${spec.command}: ${failures.length} output check(s) failed`);
       process.exitCode = 1;
     }
   } catch (error) {
-    process.stderr.write(`bench:thin-link failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${spec.command} failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   }
 }
 
-runIfMain(import.meta.url, cli);
+runIfMain(import.meta.url, () => linkBenchCli(THIN_LINK_BENCH));

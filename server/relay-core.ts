@@ -197,6 +197,7 @@ export class RelayCore {
     if (peer.room !== room || peer.leaving || r === undefined || !resumable.swap(channel)) return false;
     // The connection is the peer's now: counted once, as the peer's channel.
     this.#channels.delete(channel);
+    peer.connectionReplaced();
     const others = [...r.peers()].filter((p) => p !== peer);
     peer.sendControl(this.#welcome(peer, r, others, this.#issueToken(peer, resumable), true));
     this.#metrics.resumed();

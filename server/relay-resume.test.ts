@@ -99,6 +99,24 @@ describe('session resume', () => {
     expect(other.control.some((m) => m.type === 'peer-left')).toBe(false);
   });
 
+  it('releases the ack window of the replaced connection at once: the resumed receiver gets frames without waiting for expiry', async () => {
+    const r = await relay(5000);
+    const sender = await join(r, 'r6', 'sender');
+    const receiver = await join(r, 'r6', 'receiver', { resumable: '1' });
+    receiver.send({ type: 'ack', frames: [] }); // feedback-aware: the outbox runs in ack mode
+    await waitFor(() => r.path(receiver.peerId)?.ackMode === true);
+    for (let seq = 1; seq <= 3; seq++) sender.sendFrame(frame(seq));
+    await receiver.waitFrames(1);
+    await waitFor(() => (r.path(receiver.peerId)?.inFlightFrames ?? 0) > 0);
+    receiver.socket.terminate(); // those frames are never acked
+    const back = await join(r, 'r6', 'receiver', { resumable: '1', resume: welcomeOf(receiver)['resume'] as string });
+    expect(back.peerId).toBe(receiver.peerId);
+    // The frames in flight on the dead socket are lost now; the latest waiting one goes out on the new connection.
+    expect(r.path(receiver.peerId)!.lost).toBeGreaterThan(0);
+    const [got] = await back.waitFrames(1, 1000); // well before the 1.5 s expiry
+    expect(decodeFrame(got!).seq).toBe(3);
+  });
+
   it('lets a cleanly closed peer leave at once, and a token never crosses rooms', async () => {
     const r = await relay(5000);
     const other = await join(r, 'r5', 'other');

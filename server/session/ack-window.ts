@@ -192,6 +192,19 @@ export class AckWindow {
     return k;
   }
 
+  /**
+   * The connection those frames went out on is gone (a resume moved the peer to a new one):
+   * releases every frame in flight as lost now rather than at expiry, so the window does not
+   * sit full of frames that can never be acked. The number released.
+   */
+  loseInFlight(): number {
+    const now = this.#now();
+    const k = this.#count;
+    if (k > 0) this.#release(k, now);
+    this.#resize(now);
+    return k;
+  }
+
   /** The relay dropped a frame of `sourceId` towards this receiver (latest wins). */
   dropped(sourceId: number): void {
     this.#counters(sourceId).drops.add(this.#now(), 1);

@@ -184,6 +184,11 @@ export class FrameOutbox {
     if (this.#window !== undefined && this.#window.expire() > 0) this.#drain();
   }
 
+  /** Ack mode: the frames in flight went out on a connection that is gone (a resume): lost now, and the window refills. */
+  loseInFlight(): void {
+    if (this.#window !== undefined && this.#window.loseInFlight() > 0) this.#drain();
+  }
+
   /** Frames dropped so far, per source id (all kinds). */
   drops(): Map<number, number> {
     return new Map(this.#drops);

@@ -232,6 +232,11 @@ export class Peer {
     this.#outbox.expire();
   }
 
+  /** Its connection was replaced (a resume): frames in flight on the old one will never be acked. */
+  connectionReplaced(): void {
+    this.#outbox.loseInFlight();
+  }
+
   /** A frame of this (feedback-aware) peer reached the relay at `receivedAt` (relay clock). */
   recordUplink(seq: number, receivedAt: number): void {
     const seqs = this.#upSeq;

@@ -88,6 +88,10 @@ export class RawMedia implements MediaTransport {
     for (const peer of peers) this.peerJoined(peer);
     this.#unsubscribe.push(
       connection.on('frame', (bytes) => this.#onFrame(bytes)),
+      // The link moved the session to another connection (WebSocket ⇄ HTTP): frames in flight on the old one are gone, not queued.
+      connection.on('welcome', (welcome) => {
+        if (welcome.resumed === true) this.#rate.onConnectionReplaced();
+      }),
       connection.on('control', (message) => {
         if (isMessage(message, 'delivery')) return this.#onDelivery(message);
         if (isMessage(message, 'error') && isAckRefusal(message)) return this.#acks?.refused();

@@ -21,6 +21,9 @@ class FakeConnection implements Connection {
   busy = false;
   bufferedAmount = 0;
   closedWith: { code: number | undefined; reason: string | undefined } | undefined;
+  /** True: the relay end stops answering (no pongs) — a stalled path. Else, once welcomed, every ping gets its pong at once. */
+  silent = false;
+  #welcomed = false;
   toLongPoll?: () => void;
   readonly #handlers: ConnectionHandlers;
 
@@ -38,6 +41,7 @@ class FakeConnection implements Connection {
 
   /** The relay welcomes us (as peer 7, with resume token `token`). */
   welcome(token: string, extra: Partial<WelcomeMessage> = {}): void {
+    this.#welcomed = true;
     this.control({ type: 'welcome', peerId: 7, room: 'r', name: 'me', mode: 'jpeg', peers: [], serverTime: 0, iceServers: [], resume: token, ...extra });
   }
 
@@ -60,7 +64,9 @@ class FakeConnection implements Connection {
 
   sendControl(text: string): boolean {
     if (this.closed) return false;
-    this.sent.push(JSON.parse(text));
+    const message = JSON.parse(text) as { type: string; t?: number };
+    this.sent.push(message);
+    if (message.type === 'ping' && this.#welcomed && !this.silent) this.control({ type: 'pong', t: message.t, serverTime: message.t });
     return true;
   }
 
@@ -402,6 +408,27 @@ describe('AutoLink', () => {
       expect(r.link.state).toBe('open');
       expect(r.link.transport).toEqual({ kind: 'http-stream', reason: 'WebSocket connection lost' });
       expect(r.welcomes.at(-1)).toMatchObject({ resumed: true });
+    });
+
+    it('gives up a WebSocket that stalls (no pong, no frame for 8 s) without closing it, and resumes over HTTP', () => {
+      const r = rig();
+      const ws = r.dials[0]!;
+      ws.silent = true;
+      ws.open();
+      ws.welcome('t1');
+      vi.advanceTimersByTime(7000);
+      ws.control({ type: 'pong', t: localNow(), serverTime: localNow() }); // still alive at 7 s
+      vi.advanceTimersByTime(7000);
+      expect(r.dials).toHaveLength(1);
+      vi.advanceTimersByTime(2000); // 9 s of silence: given up at the next ping tick
+      expect(kinds(r)).toEqual(['websocket', 'http-stream']);
+      expect(r.last().query.get('resume')).toBe('t1');
+      expect(ws.closed).toBe(false); // a close could reach the relay before the resume and end the peer
+      r.last().open();
+      r.last().welcome('t2', { resumed: true });
+      expect(r.link.transport).toEqual({ kind: 'http-stream', reason: 'WebSocket stalled (nothing arrived)' });
+      vi.advanceTimersByTime(10_000);
+      expect(ws.closedWith).toEqual({ code: 1000, reason: 'resumed' });
     });
 
     it('retries a WebSocket the relay closed (1001 shutting down) on WebSocket after the backoff', () => {

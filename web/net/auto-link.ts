@@ -156,7 +156,7 @@ export class AutoLink extends SessionLink {
       if (!ending.welcomed && !ending.heard) {
         this.#wsProblem = ending.timedOut ? `WebSocket blocked (no welcome within ${seconds(this.#welcomeTimeoutMs)})` : 'WebSocket could not connect';
       } else if (ending.welcomed && ending.code === 1006) {
-        this.#wsProblem = 'WebSocket connection lost';
+        this.#wsProblem = ending.reason === 'silent' ? 'WebSocket stalled (nothing arrived)' : 'WebSocket connection lost';
       } else {
         return false; // the relay itself closed it: WebSocket works, retry it with backoff
       }

@@ -15,6 +15,10 @@
  * - Probes: a second connection (`startProbe`) that takes the session over when it is
  *   welcomed; the connection it replaces is read until it ends (its late records still
  *   count), at most `DRAIN_MS`, then dropped.
+ * - Silence: a welcomed connection that brings nothing (no pong, no frame) for `silenceMs`
+ *   — a proxy that stalls, a path that died without a close — is given up as lost, WITHOUT
+ *   closing it first (a close could reach the relay before the resume and end the peer):
+ *   the next connection resumes the peer, the relay closes the old one ('resumed').
  * Which transport each connection uses, and when to switch, is the subclass's: the
  * protected hooks below. `WsLink` (ws-link.ts) always dials a WebSocket; `AutoLink`
  * (auto-link.ts) owns the fallback policy.
@@ -34,6 +38,8 @@ export interface SessionLinkOptions {
   pingIntervalMs?: number;
   /** Ask for resume tokens and send the last one when connecting again. Default true. */
   resumable?: boolean;
+  /** A welcomed connection silent this long (no pong, no frame) is given up as lost, ms. Default `DEFAULT_SILENCE_MS` (8000). */
+  silenceMs?: number;
 }
 
 export const DEFAULT_PING_INTERVAL_MS = 2000;
@@ -44,6 +50,10 @@ const PING_BURST_GAP_MS = 100;
 const LOST = 1006;
 /** How long a connection taken over by a probe is still read for its last records, ms. */
 export const DRAIN_MS = 2000;
+/** Silence after which a welcomed connection counts as lost (4 missed pongs at the default ping interval), ms. */
+export const DEFAULT_SILENCE_MS = 8000;
+/** How long a connection given up for silence is kept (unclosed) while the next one resumes the peer, ms: the relay's resume grace. */
+const SILENT_DRAIN_MS = 10_000;
 
 /** How a connection ended, as the policy hooks see it. */
 export interface ConnectionEnding {
@@ -71,6 +81,8 @@ class Leg {
   opened = false;
   welcomed = false;
   heard = false;
+  /** When it last brought anything (local ms). */
+  heardAt = 0;
   timedOut = false;
   /** The relay's last `error` on it: the refusal, if a close follows. */
   lastError: ErrorMessage | undefined;
@@ -92,6 +104,7 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
   readonly #backoff: Backoff;
   readonly #pingIntervalMs: number;
   readonly #resumable: boolean;
+  readonly #silenceMs: number;
   #state: LinkState = 'closed';
   /** The connection carrying the session, or the one being dialed for it. */
   #session: Leg | undefined;
@@ -111,6 +124,8 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
     this.#backoff = new Backoff(options.backoff);
     this.#pingIntervalMs = options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
     this.#resumable = options.resumable ?? true;
+    this.#silenceMs = options.silenceMs ?? DEFAULT_SILENCE_MS;
+    if (!(this.#silenceMs > this.#pingIntervalMs)) throw new TypeError(`silenceMs must exceed pingIntervalMs [silenceMs:${this.#silenceMs}, pingIntervalMs:${this.#pingIntervalMs}]`);
     if (!(this.#pingIntervalMs > 0)) throw new TypeError(`pingIntervalMs must be > 0 [pingIntervalMs:${this.#pingIntervalMs}]`);
   }
 
@@ -281,10 +296,12 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
       },
       control: (text) => {
         leg.heard = true;
+        leg.heardAt = localNow();
         this.#onControl(leg, text);
       },
       frame: (bytes) => {
         leg.heard = true;
+        leg.heardAt = localNow();
         if (leg.role === 'probe') return;
         if (leg.role === 'session' && this.watchesArrivals(leg.conn.kind)) {
           const relayTime = relayTimeOf(bytes);
@@ -384,6 +401,11 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
       return;
     }
     if (this.#session !== leg) return;
+    this.#sessionEnded(leg, code, reason);
+  }
+
+  /** The session's connection `leg` ended (or was given up): on with the probe, a retry at once, or after the backoff. */
+  #sessionEnded(leg: Leg, code: number, reason: string): void {
     this.#session = undefined;
     this.#stopPings();
     if (this.#closed) return;
@@ -452,7 +474,23 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
       this.sendControl({ type: 'ping', t: localNow() });
     };
     for (let i = 0; i < PING_BURST; i++) this.#pingTimers.push(setTimeout(ping, i * PING_BURST_GAP_MS));
-    this.#pingInterval = setInterval(ping, this.#pingIntervalMs);
+    this.#pingInterval = setInterval(() => {
+      if (!this.#giveUpIfSilent()) ping();
+    }, this.#pingIntervalMs);
+  }
+
+  /** True if the session's connection was silent for `silenceMs` and was just given up (see the file's doc). */
+  #giveUpIfSilent(): boolean {
+    const leg = this.#session;
+    if (leg === undefined || !leg.welcomed || localNow() - leg.heardAt < this.#silenceMs) return false;
+    leg.role = 'draining';
+    this.#draining.add(leg);
+    leg.timer = setTimeout(() => {
+      this.#draining.delete(leg);
+      leg.conn.close(1000, 'resumed');
+    }, SILENT_DRAIN_MS);
+    this.#sessionEnded(leg, LOST, 'silent');
+    return true;
   }
 
   #stopPings(): void {

@@ -277,6 +277,17 @@ export class LinkEstimator {
     return this.#inFlightFrames;
   }
 
+  /**
+   * The connection the frames in flight went out on is gone (the link moved to another
+   * transport and resumed the session): they will never be acknowledged. Forgets them —
+   * not counted lost (that was no congestion), and no longer holding the link "busy".
+   */
+  forgetInFlight(): void {
+    this.#frames = [];
+    this.#inFlightBytes = 0;
+    this.#inFlightFrames = 0;
+  }
+
   /** Frames acknowledged so far. */
   get ackedFrames(): number {
     return this.#acked;

@@ -28,6 +28,23 @@ describe('SenderRate', () => {
     expect(rate.figures()).toMatchObject({ queueDelayMs: 0, lost: 0, receiverCapBps: null });
   });
 
+  it('forgets frames sent into a connection that is gone (a resumed session): they no longer hold the link busy', () => {
+    const rate = new SenderRate({ ceilings: CEILINGS });
+    rate.onDelivery([], undefined, OFFSET, 0);
+    // A 1 Mbit/s path: each 12.5 KB frame takes 100 ms.
+    for (let seq = 0; seq < 5; seq++) {
+      rate.observe(12_500, 640, 480, 70);
+      rate.onSent(seq, 12_500, seq * 100);
+      rate.onDelivery([[seq, seq * 100 + 100 + OFFSET]], [], OFFSET, seq * 100 + 110);
+    }
+    // The socket dies silently: a second of frames goes into it, none acked.
+    for (let seq = 5; seq < 15; seq++) rate.onSent(seq, 12_500, 500 + (seq - 5) * 33);
+    expect(rate.plan(900)!.send).toBe(false);
+    rate.onConnectionReplaced();
+    expect(rate.plan(910)!.send).toBe(true);
+    expect(rate.figures()!.lost).toBe(0); // no congestion signal from the switch
+  });
+
   it('converts relay-clock receive times with the clock offset', () => {
     const rate = new SenderRate({ ceilings: CEILINGS });
     rate.onDelivery([], undefined, OFFSET, 900);

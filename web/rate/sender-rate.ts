@@ -83,6 +83,11 @@ export class SenderRate {
     if (this.#controller !== null) this.#estimator.onSent(seq, bytes, now);
   }
 
+  /** The session moved to a new connection (a resumed welcome): what was in flight on the old one is forgotten. */
+  onConnectionReplaced(): void {
+    this.#estimator.forgetInFlight();
+  }
+
   /** A JPEG frame was encoded: `bytes` for `width`×`height` at `quality`. */
   observe(bytes: number, width: number, height: number, quality: number): void {
     this.#model.observe(bytes, width, height, quality);

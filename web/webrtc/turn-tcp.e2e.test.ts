@@ -1,6 +1,6 @@
 /**
  * WebRTC mode forced through a real TURN server over TCP — the comparison for networks that
- * block UDP. Debian's coturn (`turnserver`) runs on loopback with a TCP listener only (no UDP,
+ * block UDP. Debian's coturn (`turnserver`, started by web-node/coturn.ts) runs on loopback with a TCP listener only (no UDP,
  * no TLS, no DTLS listener), long-term credentials, loopback peers allowed; the relay hands it
  * out in `welcome.iceServers` as `turn:127.0.0.1:PORT?transport=tcp`. Relay-only ICE comes from
  * the relay (`iceTransportPolicy: 'relay'`, the CLI's `--ice-relay-only`) or from the page
@@ -8,19 +8,9 @@
  * pair is `relay/tcp`, and coturn's log shows the allocations. Without coturn the file FAILS
  * (install it with `apt-get install coturn`); it never skips. Run `npm run build` first.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roomName, useCallRig, waitForConnected, waitForPainted, type CallPage } from '../../web-node/call-page.ts';
-
-const TURN_USER = 'fw';
-const TURN_PASS = 'secret';
-/** UDP ports coturn may allocate relayed addresses on (one per allocation; a call of two needs ~2–4). */
-const RELAY_PORT_COUNT = 40;
+import { Coturn } from '../../web-node/coturn.ts';
 
 /** Records the configuration of every RTCPeerConnection the page creates (a plain script: no bundler helpers). */
 const RECORD_PC_CONFIG = `
@@ -29,143 +19,6 @@ const RECORD_PC_CONFIG = `
   window.RTCPeerConnection = function (config) { window.__pcConfigs.push(config); return new Native(config); };
   window.RTCPeerConnection.prototype = Native.prototype;
 `;
-
-/** Path of coturn's `turnserver` on PATH (or /usr/bin, /usr/sbin), or throws saying how to install it. */
-function findTurnserver(): string {
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/bin', '/usr/sbin', '/usr/local/bin'].filter((d) => d !== '');
-  for (const dir of dirs) {
-    const path = join(dir, 'turnserver');
-    try {
-      accessSync(path, constants.X_OK);
-      return path;
-    } catch {
-      // not here
-    }
-  }
-  throw new Error(`coturn's turnserver not found [looked in: ${[...new Set(dirs)].join(', ')}]. Install it with \`apt-get install coturn\` (Debian/Ubuntu); this test needs a real TURN server and does not skip.`);
-}
-
-/** A free TCP port on 127.0.0.1 (bound, read, released). */
-async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', done);
-  });
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP port');
-  return address.port;
-}
-
-/** True if every UDP port in `[min, max]` can be bound on 127.0.0.1 now. */
-async function udpRangeFree(min: number, max: number): Promise<boolean> {
-  const sockets = [];
-  let free = true;
-  for (let port = min; port <= max && free; port++) {
-    const socket = createSocket('udp4');
-    sockets.push(socket);
-    free = await new Promise<boolean>((done) => {
-      socket.once('error', () => done(false));
-      socket.bind(port, '127.0.0.1', () => done(true));
-    });
-  }
-  await Promise.all(sockets.map((s) => new Promise<void>((done) => s.close(() => done())).catch(() => undefined)));
-  return free;
-}
-
-/** A range of `count` UDP ports on 127.0.0.1 that are free now, in 20000..59999. */
-async function freeUdpRange(count: number): Promise<{ min: number; max: number }> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const min = 20_000 + Math.floor(Math.random() * (40_000 - count));
-    if (await udpRangeFree(min, min + count - 1)) return { min, max: min + count - 1 };
-  }
-  throw new Error(`no free range of ${count} UDP ports on 127.0.0.1`);
-}
-
-/** coturn's `turnserver` on 127.0.0.1, TCP listener only, its stdout kept in `log`. */
-class Coturn {
-  readonly port: number;
-  readonly args: string[];
-  #child: ChildProcess | undefined;
-  #log = '';
-  readonly #dir: string;
-
-  private constructor(port: number, relayPorts: { min: number; max: number }, dir: string) {
-    this.port = port;
-    this.#dir = dir;
-    // prettier-ignore
-    this.args = [
-      '-n',                                     // no configuration file: everything is here
-      '--no-udp', '--no-dtls', '--no-tls',      // one listener: plain TCP (UDP blocked, as on the networks this is for)
-      '--listening-ip', '127.0.0.1', '--listening-port', String(port),
-      '--relay-ip', '127.0.0.1', '--min-port', String(relayPorts.min), '--max-port', String(relayPorts.max),
-      '--allow-loopback-peers',                 // the peers' relayed addresses are on 127.0.0.1 too
-      '--lt-cred-mech', '--user', `${TURN_USER}:${TURN_PASS}`, '--realm', 'framewire',
-      '--no-cli', '--log-file', 'stdout', '--simple-log', '-v',
-      '--pidfile', join(dir, 'turnserver.pid'), '--userdb', join(dir, 'turndb'), // nothing under /var
-    ];
-  }
-
-  /** Starts coturn and waits until its TCP listener is open. Throws with its log if it is not within 10 s. */
-  static async start(): Promise<Coturn> {
-    const binary = findTurnserver();
-    const turn = new Coturn(await freeTcpPort(), await freeUdpRange(RELAY_PORT_COUNT), mkdtempSync(join(tmpdir(), 'framewire-coturn-')));
-    const child = spawn(binary, turn.args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    turn.#child = child;
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (turn.#log += chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (turn.#log += chunk));
-    const ready = `TCP listener opened on : 127.0.0.1:${turn.port}`;
-    await new Promise<void>((done, fail) => {
-      const timer = setTimeout(() => fail(new Error(`coturn did not open its TCP listener within 10 s [args: ${turn.args.join(' ')}]\n${turn.#log}`)), 10_000);
-      const check = (): void => {
-        if (turn.#log.includes(ready)) {
-          clearTimeout(timer);
-          done();
-        }
-      };
-      child.stdout!.on('data', check);
-      child.once('error', (error) => {
-        clearTimeout(timer);
-        fail(new Error(`coturn failed to start: ${error.message}. Install it with \`apt-get install coturn\`.`));
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        fail(new Error(`coturn exited at start [code:${code}, signal:${signal}]\n${turn.#log}`));
-      });
-    });
-    return turn;
-  }
-
-  /** Everything coturn printed so far. */
-  get log(): string {
-    return this.#log;
-  }
-
-  /** How many allocations coturn granted so far. */
-  allocations(): number {
-    return this.#log.split('\n').filter((line) => line.includes(`user <${TURN_USER}>: incoming packet ALLOCATE processed, success`)).length;
-  }
-
-  /** What the relay hands out for it. */
-  iceServer(): { urls: string; username: string; credential: string } {
-    return { urls: `turn:127.0.0.1:${this.port}?transport=tcp`, username: TURN_USER, credential: TURN_PASS };
-  }
-
-  /** SIGTERM, then SIGKILL after 3 s; removes its directory. Safe to call twice. */
-  async stop(): Promise<void> {
-    const child = this.#child;
-    this.#child = undefined;
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((done) => child.once('exit', () => done()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(this.#dir, { recursive: true, force: true });
-  }
-}
 
 describe('WebRTC through TURN over TCP (coturn)', () => {
   let coturn: Coturn | undefined;
