@@ -2,7 +2,9 @@
  * `window.framewire`: the app's automation surface (tests, benches, the latency harness).
  *
  * - `stats()` → `{ mode, self: { framesSent, bytesSent, fps, skipped, … }, peers: [{ id, name,
- *   framesPainted, fps, kbps, dropped, latencyMs: { p50, p95 }, … }] }`
+ *   framesPainted, fps, kbps, dropped, latencyMs: { p50, p95 }, … }], transport: { kind:
+ *   'websocket' | 'http-stream' | 'long-poll', reason? } | null }` (transport: what carries the
+ *   call now and, after a fallback, why; null outside a call)
  * - `onPaint((peerId, canvas, header) => …)` → unsubscribe: after each remote picture is painted
  * - `onSent((canvas, header) => …)` → unsubscribe: after each local frame is handed to the socket
  * - `state()`, `settings()`, `setSettings(patch)`, `peers()`, `messages()`, `chat(text)`,

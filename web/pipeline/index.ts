@@ -14,7 +14,7 @@
  *    (codec/), ready for one WebSocket binary message.
  * 3. **Transport** (`web/net/relay-link.ts`): a `RelayLink` — one link to the relay
  *    carrying JSON control messages and binary frames, with clock sync and reconnect
- *    (`WsLink` in ws-link.ts: one WebSocket).
+ *    (`AutoLink` in net/auto-link.ts: a WebSocket, or the HTTP fallback when it is blocked).
  *    `sendFrame` refuses (→ the sender skips the capture) while the previous frame is still
  *    buffered: latest wins, nothing queues.
  * 4. **Decode** (`decode.ts`): `FrameDecoder`, one per remote source, holds at most ONE
