@@ -51,6 +51,12 @@ export const HTTP_SEND_PATH = '/fw/send';
 export const HTTP_CLOSE_PATH = '/fw/close';
 /** Request header carrying the session token of every HTTP channel request but the first. */
 export const TOKEN_HEADER = 'x-framewire-token';
+/**
+ * Request header of every `POST /fw/send` (`HTTP_SEND_PATH`): the request's place in the
+ * session's uplink, a non-negative integer counted from 0 per session in send order. The
+ * relay delivers the requests' records in this order (two frame requests may be in flight).
+ */
+export const SEQ_HEADER = 'x-framewire-seq';
 
 /** The parts of `URLSearchParams` the parser reads (so this file needs neither DOM nor Node types). */
 export interface QueryLike {

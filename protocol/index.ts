@@ -23,6 +23,7 @@ export {
   NAME_PATTERN,
   parseConnectParams,
   ROOM_PATTERN,
+  SEQ_HEADER,
   TOKEN_HEADER,
   WS_PATH,
   type ConnectParams,

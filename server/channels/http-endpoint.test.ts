@@ -7,11 +7,11 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Codec, decodeFrame, encodeControlRecord, encodeFrame, Offset } from '../../codec/index.ts';
-import { HTTP_ERROR_CODES, HTTP_SEND_PATH, HTTP_SESSION_PATH, HTTP_STREAM_PATH, TOKEN_HEADER } from '../../protocol/index.ts';
+import { HTTP_ERROR_CODES, HTTP_SEND_PATH, HTTP_SESSION_PATH, HTTP_STREAM_PATH, SEQ_HEADER, TOKEN_HEADER } from '../../protocol/index.ts';
 import { startRelay, type Relay } from '../relay.ts';
 import type { RelayOptions } from '../options.ts';
 import { connectClient, waitFor, type TestClient } from '../test-client.ts';
-import { BODY_SLACK_BYTES, httpIdleTimeoutMs } from './http-endpoint.ts';
+import { BODY_SLACK_BYTES, httpIdleTimeoutMs, MAX_WAITING_SENDS, SEQ_SKIP_MS } from './http-endpoint.ts';
 import { httpRequest, openHttpClient, type HttpTestClient, type HttpTestClientOptions } from './http-test-client.ts';
 
 const relays: Relay[] = [];
@@ -68,6 +68,43 @@ function bgraFrame(seq: number): Uint8Array {
 function send(relay: Relay, token: string, body: Uint8Array, contentType = 'application/octet-stream') {
   return httpRequest(relay.url, 'POST', HTTP_SEND_PATH, { headers: { [TOKEN_HEADER]: token, 'content-type': contentType }, body });
 }
+
+/** An answer to a request of `openSend`. */
+interface SendAnswer {
+  status: number;
+  body: Buffer;
+  at: number;
+}
+
+/**
+ * POST /fw/send on a connection of its own, with `x-framewire-seq: seq` (none if undefined):
+ * the headers and the first `firstBytes` of `body` are written now, the rest by `finish()`.
+ */
+function openSend(relay: Relay, token: string, seq: string | undefined, body: Uint8Array, firstBytes = body.byteLength): { answer: Promise<SendAnswer>; answered: () => boolean; finish: () => void } {
+  const headers: Record<string, string> = { [TOKEN_HEADER]: token, 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) };
+  if (seq !== undefined) headers[SEQ_HEADER] = seq;
+  let done = false;
+  const req = request(new URL(HTTP_SEND_PATH, relay.url), { method: 'POST', headers, agent: false });
+  const answer = new Promise<SendAnswer>((resolve, reject) => {
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        done = true;
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), at: Date.now() });
+      });
+    });
+    req.on('error', reject);
+  });
+  req.flushHeaders();
+  if (firstBytes > 0) req.write(body.subarray(0, firstBytes));
+  const finish = (): void => void req.end(body.subarray(firstBytes));
+  if (firstBytes >= body.byteLength) finish();
+  return { answer, answered: () => done, finish };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const seqsOf = (frames: readonly Uint8Array[]): number[] => frames.map((f) => decodeFrame(f).seq);
 
 /** Writes `text` on a raw TCP connection to the relay; resolves with what came back before `until` matched or the socket closed. */
 function rawExchange(relay: Relay, text: string, until: RegExp): Promise<string> {
@@ -170,6 +207,101 @@ describe('HTTP channel endpoint', () => {
       other.send({ type: 'chat', text: 'still there?' });
       await http.waitControl((m) => m.type === 'chat');
       expect(other.control.some((m) => m.type === 'peer-left')).toBe(false);
+    });
+  });
+
+  describe('send order (x-framewire-seq)', () => {
+    it('a request ahead of the next seq waits for the earlier ones to end: the other peer gets the frames in seq order, 204 only once delivered', async () => {
+      const relay = await relayWith();
+      const ws = await wsPeer(relay, 'order', 'Ann');
+      const http = await httpPeer(relay, { room: 'order', name: 'Bob' });
+      await ws.waitControl((m) => m.type === 'peer-joined');
+
+      // seq 0 is held open (headers and part of its frame), seq 1 and 2 arrive complete.
+      const zero = openSend(relay, http.token, '0', jpegFrame(10), 100);
+      await sleep(50);
+      const two = openSend(relay, http.token, '2', jpegFrame(12));
+      const one = openSend(relay, http.token, '1', jpegFrame(11));
+      await sleep(150);
+      expect(ws.frameCount).toBe(0);
+      expect(one.answered() || two.answered() || zero.answered()).toBe(false);
+      zero.finish();
+      await ws.waitFrames(3);
+      expect(seqsOf(ws.frames)).toEqual([10, 11, 12]);
+      expect((await Promise.all([zero.answer, one.answer, two.answer])).map((a) => a.status)).toEqual([204, 204, 204]);
+
+      // seq 4 before seq 3 has even started: it waits for 3.
+      const four = openSend(relay, http.token, '4', jpegFrame(14));
+      await sleep(50);
+      expect(ws.frameCount).toBe(3);
+      openSend(relay, http.token, '3', jpegFrame(13));
+      await ws.waitFrames(5);
+      expect(seqsOf(ws.frames)).toEqual([10, 11, 12, 13, 14]);
+      expect((await four.answer).status).toBe(204);
+    });
+
+    it('a gap that never fills is skipped after ~1 s; a late (stale) request and one without the header are delivered at once', async () => {
+      const relay = await relayWith();
+      const ws = await wsPeer(relay, 'gap', 'Ann');
+      const http = await httpPeer(relay, { room: 'gap', name: 'Bob' });
+      await ws.waitControl((m) => m.type === 'peer-joined');
+      expect((await openSend(relay, http.token, '0', jpegFrame(20)).answer).status).toBe(204);
+      await ws.waitFrames(1);
+
+      const started = Date.now();
+      const two = openSend(relay, http.token, '2', jpegFrame(22)); // seq 1 never comes
+      await sleep(100);
+      // No header: as before the header, delivered at once even with a request waiting.
+      expect((await openSend(relay, http.token, undefined, jpegFrame(30)).answer).status).toBe(204);
+      await ws.waitFrames(2);
+      expect(seqsOf(ws.frames)).toEqual([20, 30]);
+      const answer = await two.answer;
+      expect(answer.status).toBe(204);
+      expect(answer.at - started).toBeGreaterThanOrEqual(SEQ_SKIP_MS - 50);
+      expect(answer.at - started).toBeLessThan(SEQ_SKIP_MS + 1000);
+      await ws.waitFrames(3);
+      expect(seqsOf(ws.frames)).toEqual([20, 30, 22]);
+
+      // seq 1 turns up late: behind the next expected, delivered at once; seq 3 goes on in order.
+      const late = await openSend(relay, http.token, '1', jpegFrame(21)).answer;
+      expect(late.status).toBe(204);
+      expect((await openSend(relay, http.token, '3', jpegFrame(23)).answer).status).toBe(204);
+      await ws.waitFrames(5);
+      expect(seqsOf(ws.frames)).toEqual([20, 30, 22, 21, 23]);
+    });
+
+    it(`more than MAX_WAITING_SENDS requests waiting skip the gap at once`, async () => {
+      const relay = await relayWith();
+      const ws = await wsPeer(relay, 'many', 'Ann');
+      const http = await httpPeer(relay, { room: 'many', name: 'Bob' });
+      await ws.waitControl((m) => m.type === 'peer-joined');
+      const started = Date.now();
+      const sends = [];
+      for (let seq = 1; seq <= MAX_WAITING_SENDS; seq++) {
+        sends.push(openSend(relay, http.token, String(seq), jpegFrame(40 + seq)));
+        await sleep(20);
+      }
+      await sleep(100);
+      expect(ws.frameCount).toBe(0); // seq 0 missing: all wait
+      sends.push(openSend(relay, http.token, String(MAX_WAITING_SENDS + 1), jpegFrame(41 + MAX_WAITING_SENDS)));
+      await ws.waitFrames(MAX_WAITING_SENDS + 1);
+      expect(Date.now() - started).toBeLessThan(SEQ_SKIP_MS);
+      expect(seqsOf(ws.frames)).toEqual(Array.from({ length: MAX_WAITING_SENDS + 1 }, (_, i) => 41 + i));
+      expect((await Promise.all(sends.map((x) => x.answer))).every((a) => a.status === 204)).toBe(true);
+    });
+
+    it('a bad x-framewire-seq: 400 bad-record, the body unread and the session still open', async () => {
+      const relay = await relayWith();
+      const a = await httpPeer(relay, { room: 'badseq', name: 'Ann' });
+      for (const value of ['-1', 'abc', '1.5', '', '1, 2', '1e3', '9007199254740992', '0x10']) {
+        const answer = await openSend(relay, a.token, value, encodeControlRecord('{"type":"ping","t":9}')).answer;
+        expect(answer.status, value).toBe(400);
+        expect(errorOf(answer.body)).toMatchObject({ code: 'bad-record', message: expect.stringContaining(SEQ_HEADER) });
+      }
+      expect(a.control.some((m) => m.type === 'pong' && m['t'] === 9)).toBe(false);
+      a.send({ type: 'ping', t: 1 });
+      await a.waitControl((m) => m.type === 'pong');
+      expect(a.isClosed).toBe(false);
     });
   });
 

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { FrameError, RecordReader } from '../../codec/index.ts';
+import { FrameError, RecordReader, type StreamRecord } from '../../codec/index.ts';
 import {
   CloseCode,
   HTTP_CLOSE_PATH,
@@ -18,6 +18,7 @@ import {
   HTTP_SESSION_PATH,
   HTTP_STREAM_PATH,
   httpErrorBody,
+  SEQ_HEADER,
   TOKEN_HEADER,
   type HttpErrorCode,
 } from '../../protocol/index.ts';
@@ -31,6 +32,10 @@ import type { AdmitChannel } from './peer-channel.ts';
 export const TOKEN_BYTES = 32;
 /** A `/fw/send` body may exceed `maxPayload` by this much (control records beside a largest frame), bytes. */
 export const BODY_SLACK_BYTES = 64 * 1024;
+/** How long `/fw/send` requests ahead of a missing one (by `x-framewire-seq`) wait for it to end before it is skipped, ms. */
+export const SEQ_SKIP_MS = 1000;
+/** At most this many `/fw/send` requests of a session wait behind a missing one; one more skips it at once. */
+export const MAX_WAITING_SENDS = 4;
 /** The least idle timeout of a session, whatever the heartbeat, ms. */
 export const MIN_IDLE_TIMEOUT_MS = 10_000;
 
@@ -98,6 +103,8 @@ const ignore = (): void => undefined;
 export class HttpEndpoint {
   readonly #options: HttpEndpointOptions;
   readonly #sessions = new Map<string, HttpChannel>();
+  /** The `x-framewire-seq` order of each session's sends (made by its first send that has the header). */
+  readonly #orders = new Map<HttpChannel, SendOrder>();
   readonly #bodyLimit: number;
   readonly #pollWaitMs: number;
   readonly #idleTimeoutMs: number;
@@ -127,6 +134,8 @@ export class HttpEndpoint {
   close(): void {
     for (const channel of [...this.#sessions.values()]) channel.terminate();
     this.#sessions.clear();
+    for (const order of this.#orders.values()) order.dispose();
+    this.#orders.clear();
   }
 
   #handle(req: IncomingMessage, res: ServerResponse, path: string): void {
@@ -186,30 +195,53 @@ export class HttpEndpoint {
     this.#answered('session', 200);
   }
 
-  /** `POST /fw/send`: the body's records go to the channel as they arrive; 204 at its end. */
+  /**
+   * `POST /fw/send`: the body's records go to the channel as they arrive, in the session's
+   * `x-framewire-seq` order (`SendOrder`: a request ahead of a missing one waits); 204 once
+   * its records were delivered. A request without the header is delivered as it arrives.
+   */
   #receive(req: IncomingMessage, res: ServerResponse, channel: HttpChannel): void {
     channel.touch();
+    const seq = parseSeq(req.headers[SEQ_HEADER]);
+    if (seq === null) {
+      // Refused before a byte of the body is read; the session is not closed by it.
+      return this.#fail(req, res, 'send', 'bad-record', `${SEQ_HEADER} must be a non-negative integer [${SEQ_HEADER}:${clip(String(req.headers[SEQ_HEADER]))}]`);
+    }
+    let failed = false;
+    const fail = (code: HttpErrorCode, message: string): void => {
+      failed = true;
+      this.#fail(req, res, 'send', code, message, undefined, false);
+    };
+    const turn = this.#turn(channel, seq, {
+      done: () => {
+        if (!failed) this.#empty(res, 'send');
+      },
+      refused: () => {
+        if (!failed) fail('bad-record', 'close record with a code a client may not send');
+      },
+    });
     if (!isOctetStream(req.headers['content-type'])) {
+      failed = true;
+      turn.end();
       return this.#fail(req, res, 'send', 'bad-content-type', `body must be application/octet-stream [content-type:${clip(req.headers['content-type'] ?? '(none)')}]`);
     }
     const limit = this.#bodyLimit;
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > limit) {
       // Refused before a byte of the body is read; the connection goes with the unread body.
+      failed = true;
+      turn.end();
       return this.#fail(req, res, 'send', 'too-large', `body too large [bytes:${declared}, max:${limit}]`, { connection: 'close' }, false);
     }
     if (!channel.isOpen) {
       // Closed meanwhile (its close record waits on the downlink): the body is of no use.
       discardBody(req, limit);
+      failed = true;
+      turn.end();
       return this.#empty(res, 'send');
     }
     const reader = new RecordReader({ maxRecordBytes: this.#options.maxPayload });
     let received = 0;
-    let failed = false;
-    const fail = (code: HttpErrorCode, message: string): void => {
-      failed = true;
-      this.#fail(req, res, 'send', code, message, undefined, false);
-    };
     req.on('error', ignore);
     req.on('data', (chunk: Buffer) => {
       received += chunk.byteLength;
@@ -218,13 +250,17 @@ export class HttpEndpoint {
         if (received > 2 * limit) req.destroy();
         return;
       }
-      if (received > limit) return fail('too-large', `body too large [bytes:>${limit}, max:${limit}]`);
+      if (received > limit) {
+        fail('too-large', `body too large [bytes:>${limit}, max:${limit}]`);
+        return turn.end(); // the records before the cut are still delivered (in their turn)
+      }
       if (!channel.isOpen) return; // closed meanwhile (e.g. an invalid frame): the rest is not even parsed
       try {
-        if (!channel.deliver(reader.push(chunk))) fail('bad-record', 'close record with a code a client may not send');
+        turn.push(reader.push(chunk));
       } catch (error) {
         failed = true;
         this.#readFailed(req, res, channel, error, 'body is not a record stream');
+        turn.end();
       }
     });
     req.once('end', () => {
@@ -233,10 +269,26 @@ export class HttpEndpoint {
         reader.end();
       } catch (error) {
         failed = true;
-        return this.#readFailed(req, res, channel, error, 'body ends inside a record');
+        this.#readFailed(req, res, channel, error, 'body ends inside a record');
       }
-      this.#empty(res, 'send');
+      turn.end();
     });
+    // A request cut before its end (the client went): what came of it counts as all of it, unanswered.
+    req.once('close', () => {
+      if (!req.complete) failed = true;
+      turn.end();
+    });
+  }
+
+  /** The turn of a request: in the session's send order, or (no sequence number) live at once. */
+  #turn(channel: HttpChannel, seq: number | undefined, listener: TurnListener): Turn {
+    if (seq === undefined) return new Turn(undefined, true, (records) => channel.deliver(records), listener, ignore);
+    let order = this.#orders.get(channel);
+    if (order === undefined) {
+      order = new SendOrder((records) => channel.deliver(records), SEQ_SKIP_MS);
+      this.#orders.set(channel, order);
+    }
+    return order.open(seq, listener);
   }
 
   /**
@@ -261,6 +313,8 @@ export class HttpEndpoint {
 
   #ended(token: string, channel: HttpChannel, why: HttpSessionEnd): void {
     if (this.#sessions.get(token) === channel) this.#sessions.delete(token);
+    this.#orders.get(channel)?.dispose();
+    this.#orders.delete(channel);
     if (why === 'idle') {
       this.#options.onRefused('heartbeat');
       this.#options.log.info('http session idle: terminated', { idleTimeoutMs: this.#idleTimeoutMs });
@@ -289,6 +343,167 @@ export class HttpEndpoint {
   #answered(route: HttpRoute, status: number): void {
     this.#options.onRequest?.(route, status);
   }
+}
+
+/** What a request's turn tells the request: its records were all delivered and it ended, or one was refused. */
+interface TurnListener {
+  done(): void;
+  refused(): void;
+}
+
+/** One `/fw/send` request's records on their way to the channel: delivered at once while live, else held until its turn. */
+class Turn {
+  readonly seq: number | undefined;
+  readonly #deliver: (records: readonly StreamRecord[]) => boolean;
+  readonly #listener: TurnListener;
+  readonly #onEnd: (turn: Turn) => void;
+  /** Records held while the turn waits; undefined once live. */
+  #held: StreamRecord[] | undefined;
+  #ended = false;
+  #settled = false;
+
+  constructor(seq: number | undefined, live: boolean, deliver: (records: readonly StreamRecord[]) => boolean, listener: TurnListener, onEnd: (turn: Turn) => void) {
+    this.seq = seq;
+    this.#deliver = deliver;
+    this.#listener = listener;
+    this.#onEnd = onEnd;
+    this.#held = live ? undefined : [];
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Records of the body, in order. */
+  push(records: readonly StreamRecord[]): void {
+    if (this.#ended || records.length === 0) return;
+    if (this.#held !== undefined) {
+      for (const record of records) this.#held.push(record);
+      return;
+    }
+    if (!this.#deliver(records)) this.#listener.refused();
+  }
+
+  /** The body ended (or was cut, or answered with an error): no more records. Safe to call twice. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#held === undefined) this.#settle();
+    this.#onEnd(this);
+  }
+
+  /** Its turn came: what it holds is delivered, and the rest as it comes. */
+  goLive(): void {
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    if (held.length > 0 && !this.#deliver(held)) this.#listener.refused();
+    if (this.#ended) this.#settle();
+  }
+
+  #settle(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#listener.done();
+  }
+}
+
+/**
+ * The `x-framewire-seq` order of one session's `/fw/send` requests (docs/protocol.md › HTTP
+ * endpoints). `next` is the lowest sequence number not yet ended (nor skipped). A request
+ * with seq `next` (or behind it: stale, a duplicate, or one that was skipped) is live: its
+ * records are delivered as they arrive. A request ahead of `next` waits, its records held,
+ * until every request before it has ended; when `next` has not ended `skipMs` after it
+ * became the gap (or more than `MAX_WAITING_SENDS` wait), it is skipped: the waiting
+ * requests go on in order from the lowest one.
+ */
+export class SendOrder {
+  readonly #deliver: (records: readonly StreamRecord[]) => boolean;
+  readonly #skipMs: number;
+  #next = 0;
+  readonly #waiting = new Map<number, Turn>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(deliver: (records: readonly StreamRecord[]) => boolean, skipMs: number) {
+    this.#deliver = deliver;
+    this.#skipMs = skipMs;
+  }
+
+  /** The next sequence number expected. */
+  get next(): number {
+    return this.#next;
+  }
+
+  /** Requests waiting for an earlier one. */
+  get waiting(): number {
+    return this.#waiting.size;
+  }
+
+  open(seq: number, listener: TurnListener): Turn {
+    const ahead = seq > this.#next && !this.#waiting.has(seq);
+    const turn = new Turn(seq, !ahead, this.#deliver, listener, this.#ended);
+    if (!ahead) return turn;
+    this.#waiting.set(seq, turn);
+    if (this.#waiting.size > MAX_WAITING_SENDS) this.#skip();
+    else if (this.#timer === undefined) this.#arm();
+    return turn;
+  }
+
+  /** Stops the skip timer (the session is gone); waiting requests are delivered to the (closed) channel at once. */
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const waiting = [...this.#waiting.values()];
+    this.#waiting.clear();
+    for (const turn of waiting) turn.goLive();
+  }
+
+  readonly #ended = (turn: Turn): void => {
+    // A waiting turn that ends keeps waiting (ended) for its turn; only the gap's end moves `next`.
+    if (turn.seq !== this.#next || this.#waiting.get(turn.seq) === turn) return;
+    this.#next = turn.seq + 1;
+    this.#advance(true);
+  };
+
+  /** Makes live every waiting turn that is next, in order, passing over those that already ended. */
+  #advance(moved: boolean): void {
+    for (;;) {
+      const turn = this.#waiting.get(this.#next);
+      if (turn === undefined) break;
+      this.#waiting.delete(this.#next);
+      turn.goLive();
+      if (!turn.ended) break; // live now: its end moves `next` on
+      this.#next++;
+      moved = true;
+    }
+    if (this.#waiting.size === 0) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    } else if (moved || this.#timer === undefined) {
+      this.#arm(); // a new gap: it gets its own skipMs
+    }
+  }
+
+  #arm(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(this.#skip, this.#skipMs);
+    this.#timer.unref();
+  }
+
+  readonly #skip = (): void => {
+    this.#timer = undefined;
+    if (this.#waiting.size === 0) return;
+    this.#next = Math.min(...this.#waiting.keys());
+    this.#advance(true);
+  };
+}
+
+/** The `x-framewire-seq` of a request: undefined without the header, null if it is not a non-negative safe integer. */
+function parseSeq(value: string | string[] | undefined): number | undefined | null {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[0-9]{1,16}$/.test(value)) return null;
+  const seq = Number(value);
+  return Number.isSafeInteger(seq) ? seq : null;
 }
 
 /** True for `application/octet-stream`, any case, parameters ignored. */

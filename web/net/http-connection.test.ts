@@ -7,10 +7,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Codec, decodeFrame, encodeCloseRecord, encodeControlRecord, encodeFrame, encodeKeepaliveRecord, RecordReader } from '../../codec/index.ts';
-import { HTTP_CLOSE_PATH, HTTP_POLL_PATH, HTTP_SEND_PATH, HTTP_SESSION_PATH, HTTP_STREAM_PATH, TOKEN_HEADER } from '../../protocol/index.ts';
+import { HTTP_CLOSE_PATH, HTTP_POLL_PATH, HTTP_SEND_PATH, HTTP_SESSION_PATH, HTTP_STREAM_PATH, SEQ_HEADER, TOKEN_HEADER } from '../../protocol/index.ts';
 import { startRelay, type Relay } from '../../server/relay.ts';
 import type { ConnectionHandlers } from './connection.ts';
-import { HttpConnection, sessionRefusal, type HttpConnectionOptions } from './http-connection.ts';
+import { HttpConnection, MAX_FRAMES_IN_FLIGHT, sessionRefusal, type HttpConnectionOptions } from './http-connection.ts';
 
 /** What the handlers of a connection were told. */
 interface Heard {
@@ -59,6 +59,8 @@ interface Got {
   query: URLSearchParams;
   token: string | undefined;
   contentType: string | undefined;
+  /** The `x-framewire-seq` header, if any. */
+  seq: string | undefined;
   body: Buffer;
   res: ServerResponse;
 }
@@ -78,12 +80,14 @@ class Script {
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://x');
         const token = req.headers[TOKEN_HEADER];
+        const seq = req.headers[SEQ_HEADER];
         const got: Got = {
           method: req.method ?? '',
           path: url.pathname,
           query: url.searchParams,
           token: typeof token === 'string' ? token : undefined,
           contentType: req.headers['content-type'],
+          seq: typeof seq === 'string' ? seq : undefined,
           body: Buffer.concat(chunks),
           res,
         };
@@ -325,25 +329,60 @@ describe('HttpConnection', () => {
   });
 
   describe('uplink', () => {
-    it('sends one frame per request as application/octet-stream and is busy until it is answered', async () => {
+    it('sends one frame per request as application/octet-stream, two in flight at most: busy until one is answered', async () => {
+      expect(MAX_FRAMES_IN_FLIGHT).toBe(2);
       const s = await script();
       const { heard, handlers } = listen();
       const c = connect(s.base, handlers);
       await until(() => heard.opened);
-      const frame = jpeg(1, 1000);
-      expect(c.sendFrame(frame)).toBe(true);
+      const first = jpeg(1, 1000);
+      const second = jpeg(2, 500);
+      expect(c.sendFrame(first)).toBe(true);
+      expect(c.busy).toBe(false);
+      expect(c.bufferedAmount).toBe(first.byteLength);
+      expect(c.sendFrame(second)).toBe(true);
       expect(c.busy).toBe(true);
-      expect(c.bufferedAmount).toBe(frame.byteLength);
-      expect(c.sendFrame(jpeg(2))).toBe(false);
-      await until(() => s.at(HTTP_SEND_PATH).length === 1);
-      const [send] = s.at(HTTP_SEND_PATH);
-      expect(send).toMatchObject({ method: 'POST', token: 'T', contentType: 'application/octet-stream' });
-      expect(new Uint8Array(send!.body)).toEqual(frame);
+      expect(c.bufferedAmount).toBe(first.byteLength + second.byteLength);
+      expect(c.sendFrame(jpeg(3))).toBe(false); // a third is refused
+      await until(() => s.at(HTTP_SEND_PATH).length === 2);
+      const sends = s.at(HTTP_SEND_PATH);
+      for (const send of sends) expect(send).toMatchObject({ method: 'POST', token: 'T', contentType: 'application/octet-stream' });
+      // Both requests are in flight at once (they may arrive in either order); each is numbered in send order.
+      const byBody = new Map(sends.map((g) => [g.body.byteLength, g]));
+      expect(new Uint8Array(byBody.get(first.byteLength)!.body)).toEqual(first);
+      expect(byBody.get(first.byteLength)!.seq).toBe('0');
+      expect(byBody.get(second.byteLength)!.seq).toBe('1');
       await new Promise((resolve) => setTimeout(resolve, 30));
-      expect(c.busy).toBe(true); // not answered yet
-      send!.res.writeHead(204).end();
+      expect(c.busy).toBe(true); // neither answered yet
+      byBody.get(second.byteLength)!.res.writeHead(204).end();
       await until(() => !c.busy);
+      expect(c.bufferedAmount).toBe(first.byteLength);
       expect(c.sendFrame(jpeg(3))).toBe(true);
+      expect(c.busy).toBe(true);
+      await until(() => s.at(HTTP_SEND_PATH).length === 3);
+      expect(s.at(HTTP_SEND_PATH)[2]!.seq).toBe('2');
+    });
+
+    it('numbers every send, frames and control batches alike, from one counter in send order', async () => {
+      const s = await script();
+      const { heard, handlers } = listen();
+      const c = connect(s.base, handlers);
+      await until(() => heard.opened);
+      c.sendControl('{"type":"chat","text":"1"}'); // seq 0
+      expect(c.sendFrame(jpeg(1, 300))).toBe(true); // seq 1
+      await until(() => s.at(HTTP_SEND_PATH).length === 2);
+      c.sendControl('{"type":"chat","text":"2"}'); // waits for the batch in flight
+      expect(c.sendFrame(jpeg(2, 400))).toBe(true); // seq 2
+      await until(() => s.at(HTTP_SEND_PATH).length === 3);
+      const control = s.at(HTTP_SEND_PATH).find((g) => g.seq === '0')!;
+      expect(control.body.equals(encodeControlRecord('{"type":"chat","text":"1"}'))).toBe(true);
+      control.res.writeHead(204).end(); // the next batch goes: seq 3
+      await until(() => s.at(HTTP_SEND_PATH).length === 4);
+      const seqOf = (body: Uint8Array): string | undefined => s.at(HTTP_SEND_PATH).find((g) => g.body.equals(body))?.seq;
+      expect(seqOf(jpeg(1, 300))).toBe('1');
+      expect(seqOf(jpeg(2, 400))).toBe('2');
+      expect(seqOf(encodeControlRecord('{"type":"chat","text":"2"}'))).toBe('3');
+      expect(s.at(HTTP_SEND_PATH).map((g) => Number(g.seq)).sort((a, b) => a - b)).toEqual([0, 1, 2, 3]);
     });
 
     it('batches control messages while one request is in flight, in order', async () => {

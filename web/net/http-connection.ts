@@ -5,8 +5,9 @@
  *   POST /fw/session?QUERY        → {token, pollWaitMs}; then every request carries the token header
  *   downlink  GET /fw/stream      one long body of records, read as it comes (`http-stream`)
  *         or  GET /fw/poll        what is queued (or waits for it), re-polled at once (`long-poll`)
- *   uplink    POST /fw/send       ONE frame per request, at most one in flight (`busy` meanwhile);
- *                                 control messages batched, one request in flight, in order
+ *   uplink    POST /fw/send       ONE frame per request, at most two in flight (`busy` while two are);
+ *                                 control messages batched, one request in flight; every send
+ *                                 numbered (`x-framewire-seq`, from 0): the relay keeps that order
  *   leaving   POST /fw/close
  *
  * Records are codec's byte-stream records (`RecordReader`): a frame record is the frame
@@ -20,7 +21,7 @@
  * loss: the relay then holds the peer for a resume instead of letting it leave.
  */
 import { DEFAULT_MAX_FRAME_BYTES, encodeControlRecord, FrameError, RecordReader, type StreamRecord } from '../../codec/index.ts';
-import { HTTP_CLOSE_PATH, HTTP_POLL_PATH, HTTP_SEND_PATH, HTTP_SESSION_PATH, HTTP_STREAM_PATH, httpErrorOf, TOKEN_HEADER } from '../../protocol/index.ts';
+import { HTTP_CLOSE_PATH, HTTP_POLL_PATH, HTTP_SEND_PATH, HTTP_SESSION_PATH, HTTP_STREAM_PATH, httpErrorOf, SEQ_HEADER, TOKEN_HEADER } from '../../protocol/index.ts';
 import type { Connection, ConnectionHandlers } from './connection.ts';
 
 /** Options of `HttpConnection`. */
@@ -53,6 +54,8 @@ export const DEFAULT_STREAM_IDLE_MS = 25_000;
 export const DEFAULT_MAX_DOWNLINK_FAILURES = 3;
 export const DEFAULT_RETRY_MS = 500;
 export const DEFAULT_DRAIN_MS = 2000;
+/** Frame requests (`POST /fw/send`) in flight at most; `busy` while this many are. */
+export const MAX_FRAMES_IN_FLIGHT = 2;
 /** The relay's long-poll wait when its session reply does not say, ms. */
 export const DEFAULT_POLL_WAIT_MS = 20_000;
 
@@ -89,8 +92,11 @@ export class HttpConnection implements Connection {
   #done = false;
   /** The relay ended the session (a close record, or it does not know the token): nothing to close. */
   #sessionGone = false;
-  /** Bytes of the frame request in flight (0: none). */
-  #frameInFlight = 0;
+  /** Frame requests in flight, and their bytes. */
+  #framesInFlight = 0;
+  #frameBytesInFlight = 0;
+  /** The `x-framewire-seq` of the next `POST /fw/send` (frames and control batches alike). */
+  #sendSeq = 0;
   #controlQueue: Uint8Array[] = [];
   #controlQueued = 0;
   #controlInFlight = 0;
@@ -130,11 +136,11 @@ export class HttpConnection implements Connection {
   }
 
   get busy(): boolean {
-    return this.#frameInFlight > 0;
+    return this.#framesInFlight >= MAX_FRAMES_IN_FLIGHT;
   }
 
   get bufferedAmount(): number {
-    return this.#frameInFlight + this.#controlQueued + this.#controlInFlight;
+    return this.#frameBytesInFlight + this.#controlQueued + this.#controlInFlight;
   }
 
   sendControl(text: string): boolean {
@@ -147,11 +153,14 @@ export class HttpConnection implements Connection {
   }
 
   sendFrame(bytes: Uint8Array): boolean {
-    if (!this.#ready() || this.#frameInFlight > 0) return false;
+    if (!this.#ready() || this.busy) return false;
     // NOTE: a frame record IS the wire-format frame, byte for byte: the bytes go as they are.
-    this.#frameInFlight = Math.max(1, bytes.byteLength);
+    const size = Math.max(1, bytes.byteLength);
+    this.#framesInFlight++;
+    this.#frameBytesInFlight += size;
     void this.#send(bytes as Uint8Array<ArrayBuffer>).finally(() => {
-      this.#frameInFlight = 0;
+      this.#framesInFlight--;
+      this.#frameBytesInFlight -= size;
     });
     return true;
   }
@@ -346,11 +355,15 @@ export class HttpConnection implements Connection {
     });
   }
 
-  /** `POST /fw/send` of one body of records. A request that fails (no answer) loses the session. */
+  /**
+   * `POST /fw/send` of one body of records, numbered in call order (the relay delivers the
+   * records of concurrent requests in that order). A request that fails (no answer) loses the session.
+   */
   async #send(body: Uint8Array<ArrayBuffer> | Blob): Promise<void> {
+    const headers = { 'content-type': 'application/octet-stream', [SEQ_HEADER]: String(this.#sendSeq++) };
     let response: Response;
     try {
-      response = await this.#request('POST', HTTP_SEND_PATH, { body, headers: { 'content-type': 'application/octet-stream' } }, this.#requestTimeoutMs, true);
+      response = await this.#request('POST', HTTP_SEND_PATH, { body, headers }, this.#requestTimeoutMs, true);
     } catch {
       this.#end(LOST, '');
       return;
