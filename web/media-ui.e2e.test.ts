@@ -43,7 +43,11 @@ describe('relay media in the call UI', () => {
     recordDir = await mkdtemp(join(tmpdir(), 'framewire-media-ui-'));
     relay = await startTestRelay();
     // NOTE: like `--record DIR`: every room records from the start until someone stops it.
-    media = attachMedia(relay, { recordDir });
+    // Automatic downscaling for thin receivers is off: on a loaded 2-core machine raw BGRA
+    // between two pages can look "thin" to the relay (the receiving page acks late), and its
+    // own switch to JPEG would race the user's choice these tests make (thin-receiver.ts has
+    // its own tests, and the thin-link smoke test runs it in a real call).
+    media = attachMedia(relay, { recordDir, thinReceivers: false });
   });
   afterEach(async () => {
     await pages.closeAll();
