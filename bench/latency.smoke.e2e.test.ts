@@ -27,8 +27,11 @@ describe('bench:latency smoke', () => {
       expect(r.p50Ms, mode).toBeGreaterThan(0);
       expect(r.bytesPerFrame, mode).toBeGreaterThan(0);
     }
-    // A BGRA frame is exactly 640×480×4 payload bytes plus the 40-byte header.
-    expect(written.modes['bgra']!.bytesPerFrame).toBe(640 * 480 * 4 + 40);
+    // A BGRA frame is width×height×4 payload bytes plus the 40-byte header: 640×480 as set, or
+    // a step down the ladder when congestion control shrank it (raw 640×480 @ 30 is ~295 Mbit/s
+    // through one loaded 2-core machine), so the mean lies between the smallest step and 640×480.
+    expect(written.modes['bgra']!.bytesPerFrame).toBeLessThanOrEqual(640 * 480 * 4 + 40);
+    expect(written.modes['bgra']!.bytesPerFrame).toBeGreaterThanOrEqual(160 * 120 * 4 + 40);
     expect(written.modes['jpeg']!.hops?.encode.p50).not.toBeNull();
     expect(Object.keys(written.ratios)).toEqual(['jpeg', 'bgra']);
     expect(written.env.chromium).toMatch(/^\d+\./);
