@@ -9,6 +9,7 @@ import {
 } from './index.ts';
 import { expectFrameError } from './test-support/expect-frame-error.ts';
 import { mulberry32 } from './test-support/prng.ts';
+import { concat } from './test-support/concat.ts';
 
 /** Frames of mixed codecs and sizes, including a minimal one (42 bytes). */
 const INITS: FrameInit[] = [
@@ -33,16 +34,6 @@ function jpegPayload(n: number): Uint8Array {
 function pattern(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = (i * 31 + seed * 7) & 0xff;
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
   return out;
 }
 

@@ -10,22 +10,13 @@ import {
   type StreamRecord,
 } from './index.ts';
 import { expectFrameError } from './test-support/expect-frame-error.ts';
+import { concat } from './test-support/concat.ts';
 
 const FRAME = encodeFrame({ codec: Codec.jpeg, width: 2, height: 2, seq: 9, captureTime: 1.5, payload: Uint8Array.from([0xff, 0xd8, 1, 2, 3]) });
 const CONTROL = encodeControlRecord('{"type":"chat","text":"héllo"}');
 const CLOSE = encodeCloseRecord(4001, 'room-full');
 const KEEPALIVE = encodeKeepaliveRecord();
 const STREAM = concat([CONTROL, FRAME, KEEPALIVE, CLOSE]);
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
 
 function describeRecords(records: StreamRecord[]): unknown[] {
   return records.map((r) =>

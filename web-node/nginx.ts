@@ -24,6 +24,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tailStderr } from './child-stderr.ts';
 import { freePort } from './free-port.ts';
 
 /** Where nginx is looked for, in order. `NGINX_PATH` overrides. */
@@ -243,12 +244,7 @@ async function startOnce(binary: string, upstream: string, options: StartNginxOp
   await writeFile(join(dir, 'nginx.conf'), config);
   const args = ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', `daemon off; pid ${dir}/nginx.pid;`];
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4000);
-    for (const line of chunk.split('\n')) if (line.trim()) options.log?.(line);
-  });
+  const stderr = tailStderr(child, options.log);
   let exited = false;
   let exitDetail = '';
   const exit = new Promise<void>((done) =>
@@ -278,7 +274,7 @@ async function startOnce(binary: string, upstream: string, options: StartNginxOp
   const deadline = Date.now() + NGINX_START_TIMEOUT_MS;
   try {
     for (;;) {
-      if (exited) throw NginxError.startFailed(`exited, ${exitDetail}`, `${stderr}\n${await readLog('error.log')}`);
+      if (exited) throw NginxError.startFailed(`exited, ${exitDetail}`, `${stderr()}\n${await readLog('error.log')}`);
       // NOTE: nginx writes its pid file only once every listening socket is bound, so a
       // connection accepted before that could be another process's on a reused port.
       if (existsSync(join(dir, 'nginx.pid')) && (await accepts(port))) break;

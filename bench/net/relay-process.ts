@@ -11,6 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { tailStderr } from '../../web-node/child-stderr.ts';
 
 /** Repository root (where server/main.ts lives). */
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -55,12 +56,7 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
   const port = options.port ?? DEFAULT_RELAY_PORT;
   const args = ['netns', 'exec', options.ns, process.execPath, '--import', 'tsx', 'server/main.ts', '--host', '0.0.0.0', '--port', String(port), '--static-dir', options.staticDir, '--log-level', options.logLevel ?? 'warn', ...((options.tls ?? 'plain') === 'plain' ? ['--no-tls'] : []), ...(options.args ?? [])];
   const child: ChildProcess = spawn('ip', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4000);
-    for (const line of chunk.split('\n')) if (line.trim()) options.log?.(line);
-  });
+  const stderr = tailStderr(child, options.log);
   let exited = false;
   let banner = '';
   const exit = new Promise<void>((done) => child.once('exit', () => ((exited = true), done())));
@@ -73,7 +69,7 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
   };
   try {
     await new Promise<void>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error(`relay did not listen within ${RELAY_START_TIMEOUT_MS} ms [ns:${options.ns}] ${stderr}`)), RELAY_START_TIMEOUT_MS);
+      const timer = setTimeout(() => fail(new Error(`relay did not listen within ${RELAY_START_TIMEOUT_MS} ms [ns:${options.ns}] ${stderr()}`)), RELAY_START_TIMEOUT_MS);
       let out = '';
       child.stdout?.setEncoding('utf8');
       child.stdout?.on('data', (chunk: string) => {
@@ -86,7 +82,7 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        fail(new Error(`relay exited before listening [ns:${options.ns}, code:${code}, signal:${signal}]: ${stderr.trim()}`));
+        fail(new Error(`relay exited before listening [ns:${options.ns}, code:${code}, signal:${signal}]: ${stderr().trim()}`));
       });
     });
   } catch (error) {
