@@ -61,7 +61,8 @@ describe('browser client', () => {
       expect(bobStats.mode).toBe(mode);
       // The size received is the size sent: as set, or a step down the resolution ladder when the
       // sender's congestion control shrank it (raw BGRA at 320×240 is ~28 Mbit/s at 15 fps: on a
-      // loaded 2-core machine the relay's own queue can say so) — never larger, same aspect.
+      // loaded 2-core machine the relay's own queue can say so; JPEG too after a main-thread stall of the
+      // page, seen once at 240×180) — never larger, same aspect.
       const [setWidth, setHeight] = res.split('x').map(Number) as [number, number];
       const aliceSelf = (await stats(alice.page)).self;
       console.log(`[${mode}] received ${fromAlice.width}×${fromAlice.height}, sender at ${aliceSelf.width}×${aliceSelf.height}${aliceSelf.rate === null ? '' : ` (rate: ${JSON.stringify(aliceSelf.rate)})`}`);
@@ -69,7 +70,6 @@ describe('browser client', () => {
       expect(fromAlice.width).toBeLessThanOrEqual(setWidth);
       expect(fromAlice.height).toBeLessThanOrEqual(setHeight);
       expect(fromAlice.width * setHeight).toBe(fromAlice.height * setWidth);
-      if (mode === 'jpeg') expect([fromAlice.width, fromAlice.height]).toEqual([setWidth, setHeight]); // 640×480 JPEG is light: no reason to shrink
       expect(fromAlice.fps).toBeGreaterThan(fps / 3);
       expect(fromAlice.kbps).toBeGreaterThan(0);
       expect(fromAlice.latencyMs.p50).not.toBeNull();
