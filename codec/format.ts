@@ -21,7 +21,9 @@ export const Offset = {
   flags: 8,
   width: 10,
   height: 12,
+  /** Video: reserved (written 0, ignored). Audio: samples per channel in the frame. */
   reserved: 14,
+  samples: 14,
   seq: 16,
   sourceId: 20,
   captureTime: 24,
@@ -29,7 +31,10 @@ export const Offset = {
   payload: 40,
 } as const;
 
-/** Media codec ids (header byte 7). Only `jpeg` and `bgra` are accepted in v1; the rest are reserved. */
+/**
+ * Media codec ids (header byte 7). Accepted in v1: `jpeg`, `bgra` (video) and `opus`, `pcm`
+ * (audio); `rgba`, `vp8`, `h264` are reserved.
+ */
 export const Codec = {
   jpeg: 1,
   bgra: 2,
@@ -43,7 +48,29 @@ export type CodecName = keyof typeof Codec;
 export type CodecId = (typeof Codec)[CodecName];
 
 /** Codec ids a v1 decoder accepts. */
-export const SUPPORTED_CODECS: ReadonlySet<number> = new Set<number>([Codec.jpeg, Codec.bgra]);
+export const SUPPORTED_CODECS: ReadonlySet<number> = new Set<number>([Codec.jpeg, Codec.bgra, Codec.opus, Codec.pcm]);
+
+/**
+ * Audio codecs. For them the header's width/height/reserved fields mean sample rate (Hz),
+ * channels and samples per channel (docs/protocol.md › Audio frames).
+ */
+export const AUDIO_CODECS: ReadonlySet<number> = new Set<number>([Codec.opus, Codec.pcm]);
+
+/** True for `opus` and `pcm`: an audio frame (the header's width/height/samples are sample rate/channels/samples). */
+export function isAudioCodec(codec: number): boolean {
+  return codec === Codec.opus || codec === Codec.pcm;
+}
+
+/** Sample rates an audio frame may declare (width field), Hz: Opus's five. */
+export const AUDIO_SAMPLE_RATES: ReadonlySet<number> = new Set<number>([8000, 12000, 16000, 24000, 48000]);
+/** Most channels an audio frame may declare (height field). */
+export const MAX_AUDIO_CHANNELS = 2;
+/** Longest audio frame, ms (Opus's longest packet): samples ≤ sampleRate × 120 / 1000. */
+export const MAX_AUDIO_FRAME_MS = 120;
+/** Largest Opus payload accepted, bytes (RFC 6716 allows 1275 per 20 ms frame; 120 ms at 510 kbit/s is 7650). */
+export const MAX_OPUS_PAYLOAD_BYTES = 7680;
+/** Bytes per PCM sample: signed 16-bit little-endian, channels interleaved. */
+export const PCM_SAMPLE_BYTES = 2;
 
 const CODEC_NAMES: ReadonlyMap<number, CodecName> = new Map(
   Object.entries(Codec).map(([name, id]) => [id, name as CodecName]),

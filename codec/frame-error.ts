@@ -9,6 +9,7 @@ export type FrameErrorCode =
   | 'bad-dimensions'
   | 'bad-payload-size'
   | 'not-jpeg'
+  | 'bad-audio-format'
   | 'bad-init';
 
 /**
@@ -56,7 +57,7 @@ export class FrameError extends Error {
     return new FrameError('bad-dimensions', `bad dimensions [width:${width}, height:${height}, max:${max}]`);
   }
 
-  static badPayloadSize(codec: string, bytes: number, expected: number): FrameError {
+  static badPayloadSize(codec: string, bytes: number, expected: number | string): FrameError {
     return new FrameError('bad-payload-size', `${codec} payload size wrong [bytes:${bytes}, expected:${expected}]`);
   }
 
@@ -64,6 +65,13 @@ export class FrameError extends Error {
     return new FrameError(
       'not-jpeg',
       `jpeg payload does not start with SOI [found:0x${hex8(first)}${hex8(second)}, expected:0xffd8]`,
+    );
+  }
+
+  static badAudioFormat(sampleRate: number, channels: number, samples: number): FrameError {
+    return new FrameError(
+      'bad-audio-format',
+      `bad audio format [sampleRate:${sampleRate}, channels:${channels}, samples:${samples}]`,
     );
   }
 

@@ -65,6 +65,11 @@ const DOC_INIT: FrameInit = {
   payload: Uint8Array.from([0xff, 0xd8, 0x01, 0x02, 0x03]),
 };
 
+/** 20 ms of mono Opus at 48 kHz (a stand-in packet). */
+const OPUS_INIT: FrameInit = { codec: Codec.opus, width: 48000, height: 1, samples: 960, seq: 9, payload: Uint8Array.from([0x78, 1, 2, 3]) };
+/** 20 ms of mono s16le PCM at 16 kHz. */
+const PCM_INIT: FrameInit = { codec: Codec.pcm, width: 16000, height: 1, samples: 320, seq: 10, payload: new Uint8Array(640) };
+
 function bytesOf(...parts: number[][]): Uint8Array {
   return Uint8Array.from(parts.flat());
 }
@@ -85,6 +90,7 @@ describe('wire format v1', () => {
         width: 10,
         height: 12,
         reserved: 14,
+        samples: 14,
         seq: 16,
         sourceId: 20,
         captureTime: 24,
@@ -182,6 +188,7 @@ describe('wire format v1', () => {
         flags: 0x8001,
         width: 258,
         height: 1,
+        samples: 0,
         seq: 0xdeadbeef,
         sourceId: 0x0a0b0c0d,
         captureTime: 1.5,
@@ -201,6 +208,22 @@ describe('wire format v1', () => {
       bytes[Offset.reserved] = 0xff;
       bytes[Offset.reserved + 1] = 0x01;
       expect(decodeFrame(bytes).seq).toBe(7);
+    });
+
+    it('audio: sample rate, channels and samples per channel in width, height and the samples field', () => {
+      const opus = encodeFrame(OPUS_INIT);
+      expect(Array.from(opus.subarray(Offset.codec, Offset.seq))).toEqual([6, 0, 1, 0xbb, 0x80, 0, 1, 0x03, 0xc0]);
+      expect(decodeFrame(opus)).toMatchObject({ codec: Codec.opus, width: 48000, height: 1, samples: 960, seq: 9 });
+      const stereo = { ...PCM_INIT, width: 48000, height: 2, samples: 480, payload: new Uint8Array(480 * 2 * 2) };
+      expect(decodeFrame(encodeFrame(stereo))).toMatchObject({ codec: Codec.pcm, width: 48000, height: 2, samples: 480 });
+      // 120 ms is the longest frame; the dimension limit does not apply to audio.
+      expect(decodeFrame(encodeFrame({ ...OPUS_INIT, samples: 5760 }), { maxDimension: 640 }).samples).toBe(5760);
+    });
+
+    it('audio frames are checked when encoded, and samples is refused on video', () => {
+      expect(() => encodeFrame({ ...OPUS_INIT, samples: undefined })).toThrow(/bad audio format/);
+      expect(() => encodeFrame({ ...PCM_INIT, payload: new Uint8Array(3) })).toThrow(/pcm payload size wrong \[bytes:3, expected:640\]/);
+      expect(() => encodeFrame({ ...DOC_INIT, samples: 960 })).toThrow(/samples is for audio frames/);
     });
 
     it('keeps sub-millisecond capture times exactly', () => {
@@ -228,7 +251,7 @@ describe('wire format v1', () => {
       'unknown-codec': [
         ['vp8 (reserved)', () => patch(encodeFrame(DOC_INIT), Offset.codec, [4]), 'codec vp8 is reserved, not supported in v1 [codec:4]'],
         ['rgba (reserved)', () => patch(encodeFrame(DOC_INIT), Offset.codec, [3]), 'codec rgba is reserved, not supported in v1 [codec:3]'],
-        ['pcm (reserved)', () => patch(encodeFrame(DOC_INIT), Offset.codec, [7]), 'codec pcm is reserved, not supported in v1 [codec:7]'],
+        ['h264 (reserved)', () => patch(encodeFrame(DOC_INIT), Offset.codec, [5]), 'codec h264 is reserved, not supported in v1 [codec:5]'],
         ['0', () => patch(encodeFrame(DOC_INIT), Offset.codec, [0]), 'unknown codec [codec:0]'],
         ['200', () => patch(encodeFrame(DOC_INIT), Offset.codec, [200]), 'unknown codec [codec:200]'],
       ],
@@ -255,7 +278,18 @@ describe('wire format v1', () => {
         ['width 4097', () => patch(encodeFrame(DOC_INIT), Offset.width, [0x10, 0x01]), 'bad dimensions [width:4097, height:1, max:4096]'],
         ['height 65535', () => patch(encodeFrame(DOC_INIT), Offset.height, [0xff, 0xff]), 'bad dimensions [width:2, height:65535, max:4096]'],
       ],
+      'bad-audio-format': [
+        ['sample rate 44100', () => patch(encodeFrame(OPUS_INIT), Offset.width, u16(44100)), 'bad audio format [sampleRate:44100, channels:1, samples:960]'],
+        ['0 channels', () => patch(encodeFrame(OPUS_INIT), Offset.height, u16(0)), 'bad audio format [sampleRate:48000, channels:0, samples:960]'],
+        ['3 channels', () => patch(encodeFrame(OPUS_INIT), Offset.height, u16(3)), 'bad audio format [sampleRate:48000, channels:3, samples:960]'],
+        ['0 samples', () => patch(encodeFrame(OPUS_INIT), Offset.samples, u16(0)), 'bad audio format [sampleRate:48000, channels:1, samples:0]'],
+        ['121 ms', () => patch(encodeFrame(OPUS_INIT), Offset.samples, u16(5808)), 'bad audio format [sampleRate:48000, channels:1, samples:5808]'],
+        ['pcm 16 kHz, 2000 samples', () => patch(encodeFrame(PCM_INIT), Offset.samples, u16(2000)), 'bad audio format [sampleRate:16000, channels:1, samples:2000]'],
+      ],
       'bad-payload-size': [
+        ['pcm: 640 bytes for 319 samples', () => patch(encodeFrame(PCM_INIT), Offset.samples, u16(319)), 'pcm payload size wrong [bytes:640, expected:638]'],
+        ['opus: empty', () => audioWithPayload(Codec.opus, 0), 'opus payload size wrong [bytes:0, expected:1..7680]'],
+        ['opus: 7681 bytes', () => audioWithPayload(Codec.opus, 7681), 'opus payload size wrong [bytes:7681, expected:1..7680]'],
         ['100 bytes for 640×480', () => bgraWithPayload(640, 480, 100), 'bgra payload size wrong [bytes:100, expected:1228800]'],
         ['one byte short', () => bgraWithPayload(2, 2, 15), 'bgra payload size wrong [bytes:15, expected:16]'],
         ['empty', () => bgraWithPayload(1, 1, 0), 'bgra payload size wrong [bytes:0, expected:4]'],
@@ -606,6 +640,14 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
 function patch(bytes: Uint8Array, offset: number, values: ArrayLike<number>): Uint8Array {
   bytes.set(values, offset);
   return bytes;
+}
+
+function u16(value: number): number[] {
+  return [(value >>> 8) & 0xff, value & 0xff];
+}
+
+function audioWithPayload(codec: number, bytes: number): Uint8Array {
+  return withPayload(codec === Codec.opus ? OPUS_INIT : PCM_INIT, new Uint8Array(bytes));
 }
 
 function u32(value: number): number[] {

@@ -1,4 +1,5 @@
 import {
+  AUDIO_SAMPLE_RATES,
   Codec,
   codecName,
   DEFAULT_MAX_DIMENSION,
@@ -6,7 +7,11 @@ import {
   Flag,
   HEADER_BYTES,
   MAGIC,
+  MAX_AUDIO_CHANNELS,
+  MAX_AUDIO_FRAME_MS,
+  MAX_OPUS_PAYLOAD_BYTES,
   Offset,
+  PCM_SAMPLE_BYTES,
   PREFIX_BYTES,
   VERSION,
   type CodecId,
@@ -22,11 +27,13 @@ export interface FrameHeader {
   codec: CodecId;
   /** Flag bits, see `Flag`. */
   flags: number;
-  /** Width in pixels, 1..maxDimension. */
+  /** Video: width in pixels, 1..maxDimension. Audio: sample rate, Hz (one of `AUDIO_SAMPLE_RATES`). */
   width: number;
-  /** Height in pixels, 1..maxDimension. */
+  /** Video: height in pixels, 1..maxDimension. Audio: channels, 1..`MAX_AUDIO_CHANNELS`. */
   height: number;
-  /** Sender's frame counter, u32, wraps. */
+  /** Audio: samples per channel in this frame (20 ms at 48 kHz = 960). Video: 0 (the reserved field, ignored). */
+  samples: number;
+  /** Sender's frame counter, u32, wraps — ONE counter per sender across all its streams (audio and video). */
   seq: number;
   /** Peer id of the sender: 0 from senders, stamped in place by the relay. */
   sourceId: number;
@@ -38,7 +45,7 @@ export interface FrameHeader {
 
 /** A decoded frame. `payload` and `bytes` are views into the input: no copy. */
 export interface Frame extends FrameHeader {
-  /** The media payload (a JPEG file, or width×height×4 BGRA bytes). */
+  /** The media payload (a JPEG file, width×height×4 BGRA bytes, one Opus packet, or s16le PCM). */
   payload: Uint8Array;
   /** The whole frame, prefix included, exactly as received. */
   bytes: Uint8Array;
@@ -46,12 +53,14 @@ export interface Frame extends FrameHeader {
 
 /** What `encodeFrame` needs. */
 export interface FrameInit {
-  /** Media codec id: `Codec.jpeg` or `Codec.bgra`. */
+  /** Media codec id: `Codec.jpeg`, `Codec.bgra`, `Codec.opus` or `Codec.pcm`. */
   codec: number;
-  /** Width in pixels, 1..65535. */
+  /** Video: width in pixels, 1..65535. Audio: sample rate, Hz. */
   width: number;
-  /** Height in pixels, 1..65535. */
+  /** Video: height in pixels, 1..65535. Audio: channels. */
   height: number;
+  /** Audio: samples per channel (required, ≥ 1). Video: leave out (written 0). */
+  samples?: number;
   /** The media payload; copied into the frame. */
   payload: Uint8Array;
   /** Frame counter, u32. Default 0. */
@@ -106,7 +115,7 @@ export function encodeFrameInto(init: FrameInit, target: Uint8Array, offset: num
   writeU16(target, offset + Offset.flags, init.flags ?? Flag.keyframe);
   writeU16(target, offset + Offset.width, init.width);
   writeU16(target, offset + Offset.height, init.height);
-  writeU16(target, offset + Offset.reserved, 0);
+  writeU16(target, offset + Offset.samples, init.samples ?? 0);
   writeU32(target, offset + Offset.seq, init.seq ?? 0);
   writeU32(target, offset + Offset.sourceId, init.sourceId ?? 0);
   writeF64(target, offset + Offset.captureTime, init.captureTime ?? 0);
@@ -124,7 +133,7 @@ export function encodeFrameInto(init: FrameInit, target: Uint8Array, offset: num
  */
 export function decodeFrame(bytes: Uint8Array, options?: DecodeOptions): Frame {
   const frame = parseFrame(bytes, options);
-  checkPayload(frame.codec, frame.width, frame.height, bytes, HEADER_BYTES, frame.byteLength - HEADER_BYTES);
+  checkPayload(frame.codec, frame.width, frame.height, bytes, HEADER_BYTES, frame.byteLength - HEADER_BYTES, frame.samples);
   return frame;
 }
 
@@ -157,9 +166,15 @@ function parseFrame(bytes: Uint8Array, options: DecodeOptions | undefined): Fram
   if (byteLength !== present) throw FrameError.lengthMismatch(byteLength - PREFIX_BYTES, present - PREFIX_BYTES);
   const width = readU16(bytes, Offset.width);
   const height = readU16(bytes, Offset.height);
-  const maxDimension = options?.maxDimension ?? DEFAULT_MAX_DIMENSION;
-  if (width === 0 || height === 0 || width > maxDimension || height > maxDimension) {
-    throw FrameError.badDimensions(width, height, maxDimension);
+  let samples = 0;
+  if (isAudio(codec)) {
+    samples = readU16(bytes, Offset.samples);
+    checkAudioFormat(width, height, samples);
+  } else {
+    const maxDimension = options?.maxDimension ?? DEFAULT_MAX_DIMENSION;
+    if (width === 0 || height === 0 || width > maxDimension || height > maxDimension) {
+      throw FrameError.badDimensions(width, height, maxDimension);
+    }
   }
   // NOTE: one object, built once (`{ ...header, payload, bytes }` costs ~2 µs per frame on
   // V8 11); its `payload` view is made on first access, since the relay never reads it.
@@ -170,6 +185,7 @@ function parseFrame(bytes: Uint8Array, options: DecodeOptions | undefined): Fram
     readU16(bytes, Offset.flags),
     width,
     height,
+    samples,
     readU32(bytes, Offset.seq),
     readU32(bytes, Offset.sourceId),
     readF64(bytes, Offset.captureTime),
@@ -192,6 +208,7 @@ class DecodedFrame implements Frame {
     public flags: number,
     public width: number,
     public height: number,
+    public samples: number,
     public seq: number,
     public sourceId: number,
     public captureTime: number,
@@ -220,9 +237,27 @@ function checkHeaderPresent(bytes: Uint8Array): void {
   if (bytes.byteLength < HEADER_BYTES) throw FrameError.tooShort(bytes.byteLength, HEADER_BYTES);
 }
 
-/** Checks the payload that sits at `bytes[start .. start + length)`. */
-function checkPayload(codec: number, width: number, height: number, bytes: Uint8Array, start: number, length: number): void {
-  if (codec === Codec.bgra) {
+/** Checks an audio frame's sample rate (width), channels (height) and samples per channel. */
+function checkAudioFormat(sampleRate: number, channels: number, samples: number): void {
+  if (
+    !AUDIO_SAMPLE_RATES.has(sampleRate) ||
+    channels < 1 ||
+    channels > MAX_AUDIO_CHANNELS ||
+    samples < 1 ||
+    samples > (sampleRate * MAX_AUDIO_FRAME_MS) / 1000
+  ) {
+    throw FrameError.badAudioFormat(sampleRate, channels, samples);
+  }
+}
+
+/** Checks the payload that sits at `bytes[start .. start + length)` (`samples`: audio only). */
+function checkPayload(codec: number, width: number, height: number, bytes: Uint8Array, start: number, length: number, samples = 0): void {
+  if (codec === Codec.opus) {
+    if (length < 1 || length > MAX_OPUS_PAYLOAD_BYTES) throw FrameError.badPayloadSize('opus', length, `1..${MAX_OPUS_PAYLOAD_BYTES}`);
+  } else if (codec === Codec.pcm) {
+    const expected = samples * height * PCM_SAMPLE_BYTES;
+    if (length !== expected) throw FrameError.badPayloadSize('pcm', length, expected);
+  } else if (codec === Codec.bgra) {
     const expected = width * height * 4;
     if (length !== expected) throw FrameError.badPayloadSize('bgra', length, expected);
   } else if (codec === Codec.jpeg) {
@@ -234,8 +269,12 @@ function checkPayload(codec: number, width: number, height: number, bytes: Uint8
 
 function checkInit(init: FrameInit): void {
   if (!isSupportedCodec(init.codec)) throw FrameError.unknownCodec(init.codec, codecName(init.codec));
-  if (!isU16(init.width) || !isU16(init.height) || init.width === 0 || init.height === 0) {
+  if (isAudio(init.codec)) {
+    checkAudioFormat(init.width, init.height, init.samples ?? 0);
+  } else if (!isU16(init.width) || !isU16(init.height) || init.width === 0 || init.height === 0) {
     throw FrameError.badDimensions(init.width, init.height, U16_MAX);
+  } else if (init.samples !== undefined && init.samples !== 0) {
+    throw FrameError.badInit(`samples is for audio frames [codec:${init.codec}, samples:${init.samples}]`);
   }
   if (init.seq !== undefined && !isU32(init.seq)) throw FrameError.badInit(`seq not a u32 [seq:${init.seq}]`);
   if (init.sourceId !== undefined && !isU32(init.sourceId)) {
@@ -244,7 +283,7 @@ function checkInit(init: FrameInit): void {
   if (init.flags !== undefined && !isU16(init.flags)) {
     throw FrameError.badInit(`flags not a u16 [flags:${init.flags}]`);
   }
-  checkPayload(init.codec, init.width, init.height, init.payload, 0, init.payload.byteLength);
+  checkPayload(init.codec, init.width, init.height, init.payload, 0, init.payload.byteLength, init.samples ?? 0);
 }
 
 /**
@@ -258,7 +297,12 @@ function isInPlace(payload: Uint8Array, target: Uint8Array, at: number): boolean
 
 /** `SUPPORTED_CODECS.has(codec)`, as comparisons (a Set lookup is a tenth of a header encode). */
 function isSupportedCodec(codec: number): boolean {
-  return codec === Codec.jpeg || codec === Codec.bgra;
+  return codec === Codec.jpeg || codec === Codec.bgra || codec === Codec.opus || codec === Codec.pcm;
+}
+
+/** `isAudioCodec` (format.ts), inlined for the decode path. */
+function isAudio(codec: number): boolean {
+  return codec === Codec.opus || codec === Codec.pcm;
 }
 
 /** An integer in 0..0xffff (bit ops: cheaper than Number.isInteger + range checks). */

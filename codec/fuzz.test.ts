@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AUDIO_SAMPLE_RATES,
   Codec,
   decodeFrame,
   decodeHeader,
@@ -7,6 +8,7 @@ import {
   FrameError,
   FrameReader,
   HEADER_BYTES,
+  isAudioCodec,
   MAGIC,
   Offset,
   SUPPORTED_CODECS,
@@ -26,20 +28,30 @@ function randomInit(random: Random): FrameInit {
   const height = 1 + int(random, 4);
   let payload: Uint8Array;
   let codec: number;
-  if (random() < 0.5) {
+  const pick = random();
+  if (pick < 0.35) {
     codec = Codec.bgra;
     payload = new Uint8Array(width * height * 4);
-  } else {
+  } else if (pick < 0.7) {
     codec = Codec.jpeg;
     payload = new Uint8Array(2 + int(random, 40));
+  } else {
+    // Audio: width/height/samples are sample rate, channels, samples per channel.
+    codec = pick < 0.85 ? Codec.opus : Codec.pcm;
+    const sampleRate = [8000, 16000, 48000][int(random, 3)]!;
+    const channels = 1 + int(random, 2);
+    const samples = 1 + int(random, 8);
+    payload = new Uint8Array(codec === Codec.pcm ? samples * channels * 2 : 1 + int(random, 40));
+    for (let i = 0; i < payload.length; i++) payload[i] = int(random, 256);
+    return { codec, width: sampleRate, height: channels, samples, payload, ...randomFields(random) };
   }
   for (let i = 0; i < payload.length; i++) payload[i] = int(random, 256);
   if (codec === Codec.jpeg) payload.set([0xff, 0xd8], 0);
+  return { codec, width, height, payload, ...randomFields(random) };
+}
+
+function randomFields(random: Random): Pick<FrameInit, 'seq' | 'sourceId' | 'flags' | 'captureTime' | 'relayTime'> {
   return {
-    codec,
-    width,
-    height,
-    payload,
     seq: int(random, 2 ** 32),
     sourceId: int(random, 2 ** 32),
     flags: int(random, 2 ** 16),
@@ -57,7 +69,7 @@ function randomBytes(random: Random): Uint8Array {
     view.setUint32(Offset.length, random() < 0.8 ? bytes.length - 4 : int(random, 2 ** 32), false);
     view.setUint16(Offset.magic, MAGIC, false);
     if (random() < 0.8) bytes[Offset.version] = 1;
-    if (random() < 0.8) bytes[Offset.codec] = 1 + int(random, 2);
+    if (random() < 0.8) bytes[Offset.codec] = [1, 2, 6, 7][int(random, 4)]!;
   }
   return bytes;
 }
@@ -81,6 +93,14 @@ function checkDecoded(frame: Frame, bytes: Uint8Array): string | null {
   if (frame.payload.byteOffset !== bytes.byteOffset + HEADER_BYTES) return 'payload offset';
   if (frame.payload.byteLength !== bytes.byteLength - HEADER_BYTES) return 'payload length';
   if (!SUPPORTED_CODECS.has(frame.codec)) return 'codec';
+  if (isAudioCodec(frame.codec)) {
+    if (!AUDIO_SAMPLE_RATES.has(frame.width) || frame.height < 1 || frame.height > 2) return 'audio format';
+    if (frame.samples < 1 || frame.samples > (frame.width * 120) / 1000) return 'audio samples';
+    if (frame.codec === Codec.pcm && frame.payload.byteLength !== frame.samples * frame.height * 2) return 'pcm size';
+    if (frame.codec === Codec.opus && frame.payload.byteLength < 1) return 'opus size';
+    return null;
+  }
+  if (frame.samples !== 0) return 'video samples';
   if (frame.width < 1 || frame.width > 4096 || frame.height < 1 || frame.height > 4096) return 'dimensions';
   if (frame.codec === Codec.bgra && frame.payload.byteLength !== frame.width * frame.height * 4) return 'bgra size';
   if (frame.codec === Codec.jpeg && (frame.payload[0] !== 0xff || frame.payload[1] !== 0xd8)) return 'jpeg SOI';
@@ -103,6 +123,7 @@ function sameFields(frame: Frame, init: FrameInit): boolean {
     frame.codec === init.codec &&
     frame.width === init.width &&
     frame.height === init.height &&
+    frame.samples === (init.samples ?? 0) &&
     frame.seq === init.seq &&
     frame.sourceId === init.sourceId &&
     frame.flags === init.flags &&
@@ -171,7 +192,7 @@ describe('fuzz', () => {
     expect(kinds.decoded).toBeGreaterThan(kinds.valid);
     // The fuzz reached every check of the decoder.
     expect([...codes.keys()].sort()).toEqual(
-      ['bad-dimensions', 'bad-magic', 'bad-payload-size', 'bad-version', 'length-mismatch', 'not-jpeg', 'too-large', 'too-short', 'unknown-codec'].sort(),
+      ['bad-audio-format', 'bad-dimensions', 'bad-magic', 'bad-payload-size', 'bad-version', 'length-mismatch', 'not-jpeg', 'too-large', 'too-short', 'unknown-codec'].sort(),
     );
   });
 

@@ -25,7 +25,7 @@
  * write callbacks in write order, so the slot knows which frame each call is about), and
  * its queue is a fixed ring.
  */
-import { Codec, Offset } from '../../codec/index.ts';
+import { isAudioCodec, Offset } from '../../codec/index.ts';
 import type { AckWindow } from './ack-window.ts';
 
 /**
@@ -60,11 +60,9 @@ export const DEFAULT_AUDIO_QUEUE_FRAMES = 16;
 /** Waiting video frames per stream: one, so the newest wins. */
 export const VIDEO_QUEUE_FRAMES = 1;
 
-const AUDIO_CODECS: ReadonlySet<number> = new Set<number>([Codec.opus, Codec.pcm]);
-
 /** The stream kind of a codec byte: opus and pcm are audio, everything else (jpeg, bgra, rgba, vp8, h264, unknown) video. */
 export function streamKindOf(codec: number): StreamKind {
-  return AUDIO_CODECS.has(codec) ? 'audio' : 'video';
+  return isAudioCodec(codec) ? 'audio' : 'video';
 }
 
 /** One acknowledged frame: source id, seq, receive time (relay clock, ms) — an `ack` entry. */
