@@ -34,6 +34,13 @@ export interface StatsRequest {
   type: 'stats';
 }
 
+/** What this peer tells the room about itself (presence): today, whether its microphone is muted. */
+export interface StateRequest {
+  type: 'state';
+  /** True: the microphone is muted (no audio packets are sent). */
+  muted: boolean;
+}
+
 /** server/media: start or stop recording this peer's room. */
 export interface RecordRequest {
   type: 'record';
@@ -49,13 +56,13 @@ export interface TranscodeRequest {
 }
 
 /** Every message a client may send. */
-export type ClientMessage = RoutedRequest | ChatRequest | PingRequest | StatsRequest | RecordRequest | TranscodeRequest | AckRequest;
+export type ClientMessage = RoutedRequest | ChatRequest | PingRequest | StatsRequest | StateRequest | RecordRequest | TranscodeRequest | AckRequest;
 
 /** Every `ClientMessage` type, at run time (docs/protocol.md lists each; a test keeps them in step). */
-export const CLIENT_MESSAGE_TYPES = [...ROUTED_TYPES, 'chat', 'ping', 'stats', 'record', 'transcode', 'ack'] as const satisfies readonly ClientMessage['type'][];
+export const CLIENT_MESSAGE_TYPES = [...ROUTED_TYPES, 'chat', 'ping', 'stats', 'state', 'record', 'transcode', 'ack'] as const satisfies readonly ClientMessage['type'][];
 
 /** The `type`s the relay core answers itself (extensions add others with `handleControl`). */
-export const BUILTIN_TYPES: ReadonlySet<string> = new Set<string>([...ROUTED_TYPES, 'chat', 'ping', 'stats', 'ack']);
+export const BUILTIN_TYPES: ReadonlySet<string> = new Set<string>([...ROUTED_TYPES, 'chat', 'ping', 'stats', 'state', 'ack']);
 
 /** A parsed control message before its fields are checked: a JSON object with a string `type`. */
 export type RawControl = Record<string, unknown> & { type: string };
@@ -103,4 +110,11 @@ export function pingTimeOf(msg: RawControl): number {
   const t = msg['t'];
   if (typeof t !== 'number' || !Number.isFinite(t)) throw RelayError.badMessage('ping', '"t" must be a finite number');
   return t;
+}
+
+/** The fields of a `state` message: `muted` a boolean. Throws `bad-message`. */
+export function stateOf(msg: RawControl): Omit<StateRequest, 'type'> {
+  const muted = msg['muted'];
+  if (typeof muted !== 'boolean') throw RelayError.badMessage('state', '"muted" must be a boolean');
+  return { muted };
 }

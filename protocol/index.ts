@@ -39,6 +39,7 @@ export {
   pingTimeOf,
   ROUTED_TYPES,
   routedRequestOf,
+  stateOf,
   type ChatRequest,
   type ClientMessage,
   type PingRequest,
@@ -46,6 +47,7 @@ export {
   type RecordRequest,
   type RoutedRequest,
   type RoutedType,
+  type StateRequest,
   type StatsRequest,
   type TranscodeRequest,
 } from './client-messages.ts';
@@ -58,6 +60,7 @@ export {
   type OtherServerMessage,
   type PeerJoinedMessage,
   type PeerLeftMessage,
+  type PeerUpdatedMessage,
   type PeerSummary,
   type PongMessage,
   type RecordedFileInfo,

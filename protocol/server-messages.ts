@@ -16,6 +16,8 @@ export interface PeerSummary {
   name: string;
   /** What the peer streams: 'jpeg', 'bgra', 'webrtc', … */
   mode: string;
+  /** Its microphone is muted (`state`); absent = not muted. */
+  muted?: boolean;
 }
 
 /** The relay's limits, told to every client in `welcome` (so clients never hard-code them). */
@@ -68,6 +70,12 @@ export interface PeerJoinedMessage {
   peer: PeerSummary;
 }
 
+/** A peer's presence changed (it sent `state`): its summary as it is now. */
+export interface PeerUpdatedMessage {
+  type: 'peer-updated';
+  peer: PeerSummary;
+}
+
 export interface PeerLeftMessage {
   type: 'peer-left';
   peerId: number;
@@ -103,8 +111,10 @@ export interface PongMessage {
 
 export interface StatsReplyMessage {
   type: 'stats';
-  /** Frames the relay dropped towards us, per source id. */
+  /** Frames the relay dropped towards us, per source id (video and audio). */
   drops: Record<string, number>;
+  /** Of those, audio frames (the oldest of a full audio queue), per source id; absent while none. */
+  audioDrops?: Record<string, number>;
   /** Our path as the relay's ack window sees it; only once we ack (delivery feedback). */
   path?: PathReport;
 }
@@ -179,6 +189,7 @@ export type ServerMessage =
   | WelcomeMessage
   | PeerJoinedMessage
   | PeerLeftMessage
+  | PeerUpdatedMessage
   | ChatLineMessage
   | RoutedMessageOf<RoutedType>
   | PongMessage
@@ -196,6 +207,7 @@ export const SERVER_MESSAGE_TYPES = [
   'welcome',
   'peer-joined',
   'peer-left',
+  'peer-updated',
   'chat',
   'signal',
   'invite',

@@ -2,7 +2,8 @@
  * The control types the relay answers itself, registered in the same table as extensions'
  * (dispatcher.ts): the routed ones (signal, invite, accept, decline, hangup) go to one peer
  * of the room as `{type, from, data?}`; chat goes to the whole room; ping and stats are
- * answered to the sender (`stats` with the receiver's path once it acks); `ack` feeds the sender's ack window (session/ack-window.ts).
+ * answered to the sender (`stats` with the receiver's path once it acks); `state` (muted) updates
+ * the peer's summary and goes to the others as `peer-updated`; `ack` feeds the sender's ack window (session/ack-window.ts).
  * docs/protocol.md › client → server.
  */
 import {
@@ -12,6 +13,7 @@ import {
   RelayError,
   ROUTED_TYPES,
   routedRequestOf,
+  stateOf,
   type ChatLineMessage,
   type PongMessage,
   type RoutedMessage,
@@ -40,11 +42,20 @@ export function registerBuiltins(dispatcher: ControlDispatcher, options: { maxCh
     const out: PongMessage = { type: 'pong', t: pingTimeOf(msg), serverTime: relayNow() };
     peer.sendControl(out);
   });
+  dispatcher.builtin('state', (peer, room, msg) => {
+    const { muted } = stateOf(msg);
+    if (muted === peer.muted) return;
+    peer.muted = muted;
+    const out = { type: 'peer-updated', peer: peer.summary() } as const;
+    for (const p of room.peers()) if (p !== peer) p.sendControl(out);
+  });
   dispatcher.builtin('ack', (peer, _room, msg) => {
     peer.ack(ackFramesOf(msg));
   });
   dispatcher.builtin('stats', (peer) => {
     const out: StatsReplyMessage = { type: 'stats', drops: Object.fromEntries(peer.drops()) };
+    const audioDrops = peer.audioDrops();
+    if (audioDrops.size > 0) out.audioDrops = Object.fromEntries(audioDrops);
     if (peer.feedback) {
       const p = peer.path();
       out.path = {

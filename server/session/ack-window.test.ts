@@ -241,7 +241,7 @@ describe('AckWindow', () => {
   });
 
   describe('in the outbox', () => {
-    it('sends waiting audio before waiting video when the window opens, and never drops audio latest-wins', () => {
+    it('sends audio beyond a full window up to the allowance, waiting audio before waiting video, and never drops audio latest-wins', () => {
       const c = clock();
       const sent: string[] = [];
       const outbox = new FrameOutbox({
@@ -252,19 +252,24 @@ describe('AckWindow', () => {
         },
       });
       outbox.enableAcks(new AckWindow({ now: c.now }));
-      const opus = (seq: number) => frame(seq, 100, 1, Codec.opus);
+      const opus = (seq: number, bytes = 100) => frame(seq, bytes, 1, Codec.opus);
       expect(outbox.push(1, frame(1, 1000))).toBe('sent'); // nothing in flight: goes out
-      expect(outbox.push(1, frame(2, 1000))).toBe('queued');
-      expect(outbox.push(1, opus(1), 'audio')).toBe('queued');
-      expect(outbox.push(1, opus(2), 'audio')).toBe('queued');
+      expect(outbox.push(1, frame(2, 1000))).toBe('queued'); // the window (no estimate yet) is full
+      expect(outbox.push(1, opus(1), 'audio')).toBe('sent'); // audio overdraws it: 1100 ≤ 0 + 4096
+      expect(outbox.push(1, opus(2, 3000), 'audio')).toBe('queued'); // 4100 > the allowance
+      expect(outbox.push(1, opus(3), 'audio')).toBe('queued'); // behind its own stream
       expect(outbox.push(1, frame(3, 1000))).toBe('queued'); // replaces v2 (latest wins)
       expect(outbox.drops()).toEqual(new Map([[1, 1]]));
+      expect(outbox.audioDrops()).toEqual(new Map());
       // Each ack opens the window: the waiting audio goes first (in order), then the newest video.
-      for (const [sourceId, seq] of [[1, 1], [1, 1], [1, 2], [1, 3]] as const) {
+      c.t += 10;
+      outbox.ack([[1, 1, c.t]]);
+      expect(sent).toEqual(['v1', 'a1', 'a2', 'a3']);
+      for (const seq of [1, 2, 3]) {
         c.t += 10;
-        outbox.ack([[sourceId, seq, c.t]]);
+        outbox.ack([[1, seq, c.t]]);
       }
-      expect(sent).toEqual(['v1', 'a1', 'a2', 'v3']);
+      expect(sent).toEqual(['v1', 'a1', 'a2', 'a3', 'v3']);
       expect(outbox.pendingCount).toBe(0);
     });
 

@@ -119,8 +119,8 @@ export class AckWindow {
   }
 
   /** True if a frame of `bytes` may go out now: it fits the window, or nothing is in flight. */
-  canSend(bytes: number): boolean {
-    return this.#count === 0 || (this.#count < this.#source.length && this.#inFlightBytes + bytes <= this.#windowBytes);
+  canSend(bytes: number, allowance = 0): boolean {
+    return this.#count === 0 || (this.#count < this.#source.length && this.#inFlightBytes + bytes <= this.#windowBytes + allowance);
   }
 
   /** A frame was handed to the channel. */

@@ -35,6 +35,7 @@ describe('FrameOutbox', () => {
       expect(socket.writes.map((w) => w.bytes[0])).toEqual([1]);
       expect(dropped).toEqual([2, 3]);
       expect(outbox.drops()).toEqual(new Map([[1, 2]]));
+      expect(outbox.audioDrops()).toEqual(new Map());
       expect(outbox.pendingCount).toBe(1);
       expect(outbox.inFlightCount).toBe(1);
       socket.flushOne();
@@ -122,6 +123,7 @@ describe('FrameOutbox', () => {
       for (let n = 2; n <= 6; n++) outbox.push(1, f(n), 'audio'); // 2..4 fill the queue; 5 evicts 2, 6 evicts 3
       expect(dropped).toEqual([2, 3]);
       expect(outbox.drops()).toEqual(new Map([[1, 2]]));
+      expect(outbox.audioDrops()).toEqual(new Map([[1, 2]]));
       for (let n = 0; n < 4; n++) socket.flushOne();
       expect(socket.writes.map((w) => w.bytes[0])).toEqual([1, 4, 5, 6]);
     });

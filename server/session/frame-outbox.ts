@@ -19,6 +19,8 @@
  *   the receiver acknowledges it, and ONE `AckWindow` bounds the bytes in flight across all
  *   streams. Frames beyond it wait in the same per-stream queues; when the window opens,
  *   waiting audio goes first, then the oldest waiting video frame, so no source starves.
+ *   Audio may overdraw the window by `AUDIO_WINDOW_ALLOWANCE_BYTES`, so a window full of
+ *   video does not hold the sound back for a round trip.
  *
  * The outbox never copies: it passes the caller's bytes to `send`. Nor does it allocate per
  * frame: each stream slot has ONE send callback, reused for all its frames (a channel calls
@@ -57,6 +59,8 @@ export interface FrameOutboxOptions {
 
 export const DEFAULT_MAX_IN_FLIGHT = 1;
 export const DEFAULT_AUDIO_QUEUE_FRAMES = 16;
+/** Ack mode: bytes an audio frame may go beyond a full ack window (audio is small and must not wait behind video). */
+export const AUDIO_WINDOW_ALLOWANCE_BYTES = 4096;
 /** Waiting video frames per stream: one, so the newest wins. */
 export const VIDEO_QUEUE_FRAMES = 1;
 
@@ -76,6 +80,7 @@ export type PushResult = 'sent' | 'queued' | 'closed';
 
 interface StreamSlot {
   readonly sourceId: number;
+  readonly audio: boolean;
   /** Frames handed to the channel and not yet flushed. */
   inFlight: number;
   /** Waiting frames: a ring of fixed capacity, oldest at `head`. */
@@ -99,6 +104,7 @@ export class FrameOutbox {
   #video = new Map<number, StreamSlot>();
   #audio = new Map<number, StreamSlot>();
   #drops = new Map<number, number>();
+  #audioDrops = new Map<number, number>();
   #dropsTotal = 0;
   #closed = false;
   /** Frames waiting, all streams. */
@@ -128,22 +134,23 @@ export class FrameOutbox {
     if (this.#closed) return 'closed';
     const slots = kind === 'audio' ? this.#audio : this.#video;
     let slot = slots.get(sourceId);
-    if (slot === undefined) slots.set(sourceId, (slot = this.#newSlot(sourceId, kind === 'audio' ? this.#audioQueue : VIDEO_QUEUE_FRAMES)));
+    if (slot === undefined) slots.set(sourceId, (slot = this.#newSlot(sourceId, kind === 'audio')));
     const window = this.#window;
     if (window === undefined) {
       if (slot.inFlight < this.#maxInFlight && slot.waiting === 0) {
         this.#sendNow(slot, bytes);
         return 'sent';
       }
-    } else if ((kind === 'audio' ? slot.waiting === 0 : this.#waiting === 0) && window.canSend(bytes.byteLength)) {
-      // Ack mode: video waits behind any waiting frame (oldest first); audio only behind its own stream.
+    } else if (kind === 'audio' ? slot.waiting === 0 && window.canSend(bytes.byteLength, AUDIO_WINDOW_ALLOWANCE_BYTES) : this.#waiting === 0 && window.canSend(bytes.byteLength)) {
+      // Ack mode: video waits behind any waiting frame (oldest first); audio only behind its own
+      // stream, and may overdraw a full window a little.
       this.#sendAcked(slot, bytes);
       return 'sent';
     }
     const capacity = slot.queue.length;
     if (slot.waiting === capacity) {
       // Full: drop the oldest (for video, with one place, that is "latest wins").
-      this.#drop(slot.sourceId, this.#dequeue(slot));
+      this.#drop(slot, this.#dequeue(slot));
     }
     const at = (slot.head + slot.waiting) % capacity;
     slot.queue[at] = bytes;
@@ -192,6 +199,11 @@ export class FrameOutbox {
     return new Map(this.#drops);
   }
 
+  /** Audio frames dropped so far (oldest of a full queue), per source id — also counted in `drops()`. */
+  audioDrops(): Map<number, number> {
+    return new Map(this.#audioDrops);
+  }
+
   /** Frames dropped so far, all sources. */
   get dropsTotal(): number {
     return this.#dropsTotal;
@@ -228,9 +240,11 @@ export class FrameOutbox {
     for (const slot of this.#audio.values()) this.#clearQueue(slot);
   }
 
-  #newSlot(sourceId: number, capacity: number): StreamSlot {
+  #newSlot(sourceId: number, audio: boolean): StreamSlot {
+    const capacity = audio ? this.#audioQueue : VIDEO_QUEUE_FRAMES;
     const slot: StreamSlot = {
       sourceId,
+      audio,
       inFlight: 0,
       queue: new Array<Uint8Array | undefined>(capacity).fill(undefined),
       order: new Float64Array(capacity),
@@ -273,7 +287,7 @@ export class FrameOutbox {
     const window = this.#window!;
     while (!this.#closed && this.#waiting > 0) {
       const slot = oldestWaiting(this.#audio) ?? oldestWaiting(this.#video);
-      if (slot === undefined || !window.canSend(slot.queue[slot.head]!.byteLength)) return;
+      if (slot === undefined || !window.canSend(slot.queue[slot.head]!.byteLength, slot.audio ? AUDIO_WINDOW_ALLOWANCE_BYTES : 0)) return;
       this.#sendAcked(slot, this.#dequeue(slot));
     }
   }
@@ -303,8 +317,10 @@ export class FrameOutbox {
     slot.waiting = 0;
   }
 
-  #drop(sourceId: number, bytes: Uint8Array): void {
+  #drop(slot: StreamSlot, bytes: Uint8Array): void {
+    const sourceId = slot.sourceId;
     this.#drops.set(sourceId, (this.#drops.get(sourceId) ?? 0) + 1);
+    if (slot.audio) this.#audioDrops.set(sourceId, (this.#audioDrops.get(sourceId) ?? 0) + 1);
     this.#dropsTotal++;
     this.#window?.dropped(sourceId);
     this.#onDrop(sourceId, bytes);

@@ -87,6 +87,8 @@ export class Peer {
   readonly room: string;
   readonly channel: PeerChannel;
   readonly joinedAt = Date.now();
+  /** The microphone is muted (the peer's last `state`). */
+  muted = false;
   #outbox: FrameOutbox;
   #excluded = new Set<number>();
   #controlLimiter: RateLimiter;
@@ -137,7 +139,7 @@ export class Peer {
 
   /** The peer as others see it (`welcome.peers`, `peer-joined`). */
   summary(): PeerSummary {
-    return { id: this.id, name: this.name, mode: this.mode };
+    return this.muted ? { id: this.id, name: this.name, mode: this.mode, muted: true } : { id: this.id, name: this.name, mode: this.mode };
   }
 
   /** True once the relay has started to close or remove this peer. */
@@ -186,6 +188,11 @@ export class Peer {
   /** Frames dropped towards this peer, per source. */
   drops(): Map<number, number> {
     return this.#outbox.drops();
+  }
+
+  /** Audio frames dropped towards this receiver, per source (a subset of `drops()`). */
+  audioDrops(): Map<number, number> {
+    return this.#outbox.audioDrops();
   }
 
   /** Frames of all streams waiting or in flight towards this peer. */

@@ -13,7 +13,7 @@ import { createMediaTransport } from './media-mode.ts';
 import type { MediaMode, MediaSettings } from './settings.ts';
 
 /** What every transport of this call shares (the context minus the session's and the join's parts). */
-export type MediaBase = Omit<MediaContext, 'selfId' | 'connection' | 'iceServers' | 'earlyControl' | 'source'>;
+export type MediaBase = Omit<MediaContext, 'selfId' | 'connection' | 'iceServers' | 'earlyControl' | 'source' | 'microphone' | 'audioContext'>;
 
 /** Events of `MediaController`. */
 export type MediaEvents = {
@@ -29,6 +29,10 @@ export interface MediaControllerOptions {
   base: MediaBase;
   /** The local picture of the current join; no transport is built without one. */
   source: () => CaptureSource | undefined;
+  /** The microphone of the current join, or null (denied, absent). Default none. */
+  microphone?: () => MediaStream | null;
+  /** The page's AudioContext, or null (no Web Audio). Default none. */
+  audioContext?: () => AudioContext | null;
   /** Makes a transport. Default: `createMediaTransport` (media-mode.ts) without raw options. */
   create?: (mode: MediaMode, context: MediaContext) => Promise<MediaTransport>;
 }
@@ -37,6 +41,8 @@ export class MediaController {
   readonly events = new Emitter<MediaEvents>();
   readonly #base: MediaBase;
   readonly #source: MediaControllerOptions['source'];
+  readonly #microphone: () => MediaStream | null;
+  readonly #audioContext: () => AudioContext | null;
   readonly #create: NonNullable<MediaControllerOptions['create']>;
   #transport: MediaTransport | undefined;
   #build = 0;
@@ -45,6 +51,8 @@ export class MediaController {
   constructor(options: MediaControllerOptions) {
     this.#base = options.base;
     this.#source = options.source;
+    this.#microphone = options.microphone ?? (() => null);
+    this.#audioContext = options.audioContext ?? (() => null);
     this.#create = options.create ?? ((mode, context) => createMediaTransport(mode, context));
   }
 
@@ -70,6 +78,8 @@ export class MediaController {
     const context: MediaContext = {
       ...this.#base,
       source,
+      microphone: this.#microphone(),
+      audioContext: this.#audioContext(),
       selfId: welcome.peerId,
       connection: link,
       iceServers: welcome.iceServers ?? [],

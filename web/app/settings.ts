@@ -47,6 +47,8 @@ export interface MediaSettings {
   quality: number;
   /** Whether the camera is sending. Default true. */
   cameraOn: boolean;
+  /** Whether the microphone is sending (false = muted: no audio packets at all). Default true. */
+  micOn: boolean;
 }
 
 /** Everything a page URL can preset. */
@@ -69,7 +71,7 @@ export interface UrlPreset {
 }
 
 export function defaultMediaSettings(): MediaSettings {
-  return { mode: DEFAULT_MODE, ...DEFAULT_RESOLUTION, fps: DEFAULT_FPS, quality: DEFAULT_JPEG_QUALITY, cameraOn: true };
+  return { mode: DEFAULT_MODE, ...DEFAULT_RESOLUTION, fps: DEFAULT_FPS, quality: DEFAULT_JPEG_QUALITY, cameraOn: true, micOn: true };
 }
 
 /** Parses `res`: `640x480`, `640*480`, or a height alone (`480`, `720p`) mapped to one of `RESOLUTIONS`. */

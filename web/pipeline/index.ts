@@ -201,6 +201,8 @@ export interface RemotePeer {
   name: string;
   /** What the peer streams: 'jpeg' | 'bgra' | 'webrtc' | other. */
   mode: string;
+  /** The peer muted its microphone (presence: `peer-updated`). Default false. */
+  muted?: boolean;
 }
 
 /** What the app hands a media transport (raw or WebRTC). */
@@ -216,6 +218,14 @@ export interface MediaContext {
   readonly earlyControl: readonly ControlMessage[];
   /** The local picture (camera or harness canvas); `source.stream` is the camera `MediaStream`. */
   readonly source: CaptureSource;
+  /**
+   * The microphone stream (one audio track, echo cancellation / noise suppression / auto gain
+   * on), or null when there is none (denied, absent): the call goes on without sound.
+   * Muting is `settings().micOn === false` (the track stays open).
+   */
+  readonly microphone: MediaStream | null;
+  /** The page's one AudioContext (48 kHz, created on the join click), shared by every transport. */
+  readonly audioContext: AudioContext | null;
   /** The current send settings. */
   settings(): MediaSettings;
   /** ICE servers from the relay's `welcome`. */
@@ -240,8 +250,15 @@ export interface MediaTransport {
   start(peers: RemotePeer[]): void;
   peerJoined(peer: RemotePeer): void;
   peerLeft(peerId: number): void;
-  /** Settings changed (resolution, fps, quality, codec within the mode, camera on/off). */
+  /** Settings changed (resolution, fps, quality, codec within the mode, camera on/off, mic on/off). */
   updateSettings(settings: MediaSettings): void;
+  /**
+   * Loudness of a peer's sound as heard now, 0..1 (`peerId` 0 = our own microphone; 0 while
+   * muted), or null when there is no audio from it. Drives the speaking indicator.
+   */
+  audioLevel?(peerId: number): number | null;
+  /** The Web Audio node carrying what we hear from `peerId` (taps and meters connect to it), or null. */
+  audioOutput?(peerId: number): AudioNode | null;
   /** Stops everything. Safe to call twice. */
   close(): void;
 }
