@@ -74,6 +74,10 @@ class FakeConnection implements Connection {
     return !this.closed;
   }
 
+  sendAudio(): boolean {
+    return !this.closed;
+  }
+
   close(code?: number, reason?: string): void {
     this.closedWith ??= { code, reason };
   }

@@ -32,6 +32,11 @@ export interface Connection {
   /** Sends one frame (a wire-format frame, prefix included); false when it cannot be sent now. */
   sendFrame(bytes: Uint8Array): boolean;
   /**
+   * Sends one AUDIO frame: not latest-wins like video (`busy` does not refuse it) — refused
+   * (false) only past the transport's own audio budget, which bounds what audio can queue.
+   */
+  sendAudio(bytes: Uint8Array): boolean;
+  /**
    * Moves a streamed downlink to long-polls within the same session (HTTP only; absent on a
    * WebSocket). No record is lost or reordered on the way.
    */

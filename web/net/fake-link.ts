@@ -43,6 +43,10 @@ export class FakeLink extends Emitter<RelayLinkEvents> implements RelayLink {
     return this.#ready ? 'sent' : 'offline';
   }
 
+  sendAudio(): SendResult {
+    return this.#ready ? 'sent' : 'offline';
+  }
+
   requestStats(): boolean {
     return this.sendControl({ type: 'stats' });
   }

@@ -10,7 +10,7 @@ import { Codec, decodeFrame, encodeCloseRecord, encodeControlRecord, encodeFrame
 import { HTTP_CLOSE_PATH, HTTP_POLL_PATH, HTTP_SEND_PATH, HTTP_SESSION_PATH, HTTP_STREAM_PATH, SEQ_HEADER, TOKEN_HEADER } from '../../protocol/index.ts';
 import { startRelay, type Relay } from '../../server/relay.ts';
 import type { ConnectionHandlers } from './connection.ts';
-import { HttpConnection, MAX_FRAMES_IN_FLIGHT, sessionRefusal, type HttpConnectionOptions } from './http-connection.ts';
+import { HttpConnection, MAX_AUDIO_IN_FLIGHT, MAX_FRAMES_IN_FLIGHT, sessionRefusal, type HttpConnectionOptions } from './http-connection.ts';
 
 /** What the handlers of a connection were told. */
 interface Heard {
@@ -49,6 +49,9 @@ const jpeg = (seq: number, bytes = 5): Uint8Array => {
   payload.set([0xff, 0xd8]); // SOI
   return encodeFrame({ codec: Codec.jpeg, width: 2, height: 2, payload, seq, captureTime: 1 });
 };
+
+const opus = (seq: number): Uint8Array =>
+  encodeFrame({ codec: Codec.opus, width: 48000, height: 1, samples: 960, payload: new Uint8Array(60).fill(seq), seq, captureTime: 1 });
 
 // ── a scripted server ────────────────────────────────────────────────────────
 
@@ -361,6 +364,25 @@ describe('HttpConnection', () => {
       expect(c.busy).toBe(true);
       await until(() => s.at(HTTP_SEND_PATH).length === 3);
       expect(s.at(HTTP_SEND_PATH)[2]!.seq).toBe('2');
+    });
+
+    it('sends audio frames while video is busy, up to MAX_AUDIO_IN_FLIGHT requests in all, numbered in the same order', async () => {
+      expect(MAX_AUDIO_IN_FLIGHT).toBe(4);
+      const s = await script();
+      const { heard, handlers } = listen();
+      const c = connect(s.base, handlers);
+      await until(() => heard.opened);
+      expect(c.sendFrame(jpeg(1, 1000))).toBe(true);
+      expect(c.sendFrame(jpeg(2, 900))).toBe(true);
+      expect(c.busy).toBe(true); // video is latest-wins: a third video frame would be refused…
+      expect(c.sendAudio(opus(3))).toBe(true); // …audio is not
+      expect(c.sendAudio(opus(4))).toBe(true);
+      expect(c.sendAudio(opus(5))).toBe(false); // past the audio budget: 4 requests in flight
+      await until(() => s.at(HTTP_SEND_PATH).length === 4);
+      expect(s.at(HTTP_SEND_PATH).map((g) => Number(g.seq)).sort()).toEqual([0, 1, 2, 3]);
+      for (const send of s.at(HTTP_SEND_PATH)) send.res.writeHead(204).end();
+      await until(() => c.bufferedAmount === 0);
+      expect(c.sendAudio(opus(6))).toBe(true);
     });
 
     it('numbers every send, frames and control batches alike, from one counter in send order', async () => {

@@ -56,6 +56,11 @@ export const DEFAULT_RETRY_MS = 500;
 export const DEFAULT_DRAIN_MS = 2000;
 /** Frame requests (`POST /fw/send`) in flight at most; `busy` while this many are. */
 export const MAX_FRAMES_IN_FLIGHT = 2;
+/**
+ * Audio frame requests may go beyond that up to this many in flight in all (the relay keeps
+ * up to `MAX_WAITING_SENDS` = 4 requests waiting for an earlier one, so it still orders them).
+ */
+export const MAX_AUDIO_IN_FLIGHT = 4;
 /** The relay's long-poll wait when its session reply does not say, ms. */
 export const DEFAULT_POLL_WAIT_MS = 20_000;
 
@@ -154,6 +159,17 @@ export class HttpConnection implements Connection {
 
   sendFrame(bytes: Uint8Array): boolean {
     if (!this.#ready() || this.busy) return false;
+    this.#post(bytes);
+    return true;
+  }
+
+  sendAudio(bytes: Uint8Array): boolean {
+    if (!this.#ready() || this.#framesInFlight >= MAX_AUDIO_IN_FLIGHT) return false;
+    this.#post(bytes);
+    return true;
+  }
+
+  #post(bytes: Uint8Array): void {
     // NOTE: a frame record IS the wire-format frame, byte for byte: the bytes go as they are.
     const size = Math.max(1, bytes.byteLength);
     this.#framesInFlight++;
@@ -162,7 +178,6 @@ export class HttpConnection implements Connection {
       this.#framesInFlight--;
       this.#frameBytesInFlight -= size;
     });
-    return true;
   }
 
   toLongPoll(): void {

@@ -84,6 +84,8 @@ export interface RelayLink {
   sendControl(message: ClientMessage): boolean;
   /** Sends one encoded frame. */
   sendFrame(bytes: Uint8Array): SendResult;
+  /** Sends one encoded AUDIO frame: 'busy' only past the transport's audio budget (audio is not latest-wins). */
+  sendAudio(bytes: Uint8Array): SendResult;
   /** Asks the relay for its per-source drop counters (answered by a `stats` control message). */
   requestStats(): boolean;
   /** Adds a listener; returns a function that removes it. */

@@ -249,6 +249,12 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
     return leg.conn.sendFrame(bytes) ? 'sent' : 'offline';
   }
 
+  sendAudio(bytes: Uint8Array): SendResult {
+    const leg = this.#session;
+    if (leg === undefined || !leg.welcomed || this.#state !== 'open') return 'offline';
+    return leg.conn.sendAudio(bytes) ? 'sent' : 'busy';
+  }
+
   requestStats(): boolean {
     return this.sendControl({ type: 'stats' });
   }

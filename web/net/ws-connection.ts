@@ -17,6 +17,11 @@ export interface WsConnectionOptions {
 }
 
 export const DEFAULT_MAX_BUFFERED_BYTES = 0;
+/**
+ * Audio frames are refused only while more than this waits in the socket (≈ 0.5 s at
+ * 1 Mbit/s): audio rides along whatever video is still leaving, but never piles up.
+ */
+export const AUDIO_MAX_BUFFERED_BYTES = 64 * 1024;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
 export class WsConnection implements Connection {
@@ -67,6 +72,12 @@ export class WsConnection implements Connection {
 
   sendFrame(bytes: Uint8Array): boolean {
     if (!this.#open() || this.busy) return false;
+    this.#ws.send(bytes);
+    return true;
+  }
+
+  sendAudio(bytes: Uint8Array): boolean {
+    if (!this.#open() || this.bufferedAmount > AUDIO_MAX_BUFFERED_BYTES) return false;
     this.#ws.send(bytes);
     return true;
   }
