@@ -47,4 +47,17 @@ describe('PresenceController', () => {
     presence.clear();
     expect([presence.list(), presence.selfId]).toEqual([[], 0]);
   });
+
+  it('takes muted from summaries and peer-updated, announcing each change once', () => {
+    const presence = new PresenceController();
+    presence.welcome(new FakeLink().welcome(2, [{ id: 1, name: 'Alice', mode: 'jpeg', muted: true }]));
+    expect(presence.get(1)?.muted).toBe(true);
+    const changed: (boolean | undefined)[] = [];
+    presence.events.on('changed', (p) => changed.push(p.muted));
+    expect(presence.handle({ type: 'peer-updated', peer: { id: 1, name: 'Alice', mode: 'jpeg' } })).toBe(true);
+    presence.handle({ type: 'peer-updated', peer: { id: 1, name: 'Alice', mode: 'jpeg' } }); // unchanged
+    presence.handle({ type: 'peer-updated', peer: { id: 1, name: 'Alice', mode: 'jpeg', muted: true } });
+    presence.handle({ type: 'peer-updated', peer: { id: 9, name: 'Nobody', mode: 'jpeg', muted: true } }); // unknown
+    expect(changed).toEqual([false, true]);
+  });
 });

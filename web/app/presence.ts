@@ -13,7 +13,7 @@ export type PresenceEvents = {
   reset: [RemotePeer[]];
   joined: [RemotePeer];
   left: [RemotePeer];
-  /** A peer's mode changed (`setMode`). */
+  /** A peer's mode changed (`setMode`) or it muted/unmuted (`peer-updated`). */
   changed: [RemotePeer];
 };
 
@@ -64,6 +64,15 @@ export class PresenceController {
       }
       return true;
     }
+    if (isMessage(message, 'peer-updated')) {
+      const peer = this.#peers.get(Number(message.peer?.id));
+      const muted = message.peer?.muted === true;
+      if (peer !== undefined && (peer.muted ?? false) !== muted) {
+        peer.muted = muted;
+        this.events.emit('changed', peer);
+      }
+      return true;
+    }
     if (isMessage(message, 'peer-left')) {
       const peer = this.#peers.get(Number(message.peerId));
       if (peer !== undefined) {
@@ -91,5 +100,5 @@ export class PresenceController {
 }
 
 function peerOf(p: PeerSummary): RemotePeer {
-  return { id: p.id, name: p.name, mode: p.mode ?? '' };
+  return p.muted === true ? { id: p.id, name: p.name, mode: p.mode ?? '', muted: true } : { id: p.id, name: p.name, mode: p.mode ?? '' };
 }

@@ -3,18 +3,27 @@ import { DEFAULT_FPS, DEFAULT_JPEG_QUALITY, inviteLink, parseIcePolicy, parseRes
 
 describe('parseUrlPreset', () => {
   it('reads every automation parameter', () => {
-    const preset = parseUrlPreset('?room=lab&name=Ann%20Lee&secret=s3&mode=bgra&res=1280x720&fps=30&q=55&autostart=1&source=harness&stats=1&ice=relay&transport=http');
+    const preset = parseUrlPreset('?room=lab&name=Ann%20Lee&secret=s3&mode=bgra&res=1280x720&fps=30&q=55&autostart=1&source=harness&stats=1&ice=relay&transport=http&mic=0&audio=pcm');
     expect(preset).toEqual({
       room: 'lab',
       name: 'Ann Lee',
       secret: 's3',
-      media: { mode: 'bgra', width: 1280, height: 720, fps: 30, quality: 55, cameraOn: true },
+      media: { mode: 'bgra', width: 1280, height: 720, fps: 30, quality: 55, cameraOn: true, micOn: false },
       autostart: true,
       source: 'harness',
       showStats: true,
       iceTransportPolicy: 'relay',
       transport: 'http',
+      audio: 'pcm',
     });
+  });
+
+  it('reads audio= (auto, pcm, off) and mic=0; sound is on by default', () => {
+    expect(parseUrlPreset('').audio).toBe('auto');
+    expect(parseUrlPreset('').media.micOn).toBe(true);
+    expect(['?audio=0', '?audio=off', '?audio=OFF'].map((q) => parseUrlPreset(q).audio)).toEqual(['off', 'off', 'off']);
+    expect(parseUrlPreset('?audio=opus').audio).toBe('auto');
+    expect(parseUrlPreset('?mic=muted').media.micOn).toBe(false);
   });
 
   it('falls back to defaults for missing or invalid values and clamps ranges', () => {

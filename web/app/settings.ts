@@ -5,7 +5,8 @@
  * `source=camera|harness` (the latency harness substitutes its own picture), `stats=1`
  * (show the overlays), `ice=relay` (WebRTC mode through the relay's TURN server only, e.g.
  * TURN over TCP where UDP is blocked), `transport=auto|ws|http|poll` (what carries the link to
- * the relay: auto = WebSocket, else HTTP; or one forced — web/net/auto-link.ts).
+ * the relay: auto = WebSocket, else HTTP; or one forced — web/net/auto-link.ts), `mic=0` (join
+ * muted), `audio=auto|pcm|0` (sound: Opus where possible / the PCM fallback forced / no microphone).
  */
 import { parseTransportMode, type TransportMode } from '../net/transport-mode.ts';
 
@@ -49,6 +50,10 @@ export interface MediaSettings {
   cameraOn: boolean;
   /** Whether the microphone is sending (false = muted: no audio packets at all). Default true. */
   micOn: boolean;
+  /** The microphone chosen in the picker (`MediaDeviceInfo.deviceId`); absent = the default one. */
+  micDeviceId?: string;
+  /** The camera chosen in the picker; absent = the default one. */
+  cameraDeviceId?: string;
 }
 
 /** Everything a page URL can preset. */
@@ -68,6 +73,18 @@ export interface UrlPreset {
   iceTransportPolicy: 'all' | 'relay';
   /** What may carry the link to the relay, from `transport=`. Default 'auto'. */
   transport: TransportMode;
+  /** Sound: `audio=0` joins without opening the microphone; `audio=pcm` forces the PCM fallback (tests, old browsers). Default 'auto'. */
+  audio: AudioPreset;
+}
+
+/** `audio=`: 'auto' (Opus where the browser has it, else PCM), 'pcm' (forced), 'off' (no microphone). */
+export type AudioPreset = 'auto' | 'pcm' | 'off';
+
+/** Parses `audio`: `0`/`off`/`false` → 'off', `pcm` → 'pcm', anything else → 'auto'. */
+export function parseAudioPreset(text: string | null): AudioPreset {
+  const t = text?.trim().toLowerCase();
+  if (t === '0' || t === 'off' || t === 'false') return 'off';
+  return t === 'pcm' ? 'pcm' : 'auto';
 }
 
 export function defaultMediaSettings(): MediaSettings {
@@ -116,7 +133,10 @@ export function parseUrlPreset(search: string): UrlPreset {
   if (res) Object.assign(media, res);
   media.fps = clampInt(params.get('fps'), MIN_FPS, MAX_FPS, DEFAULT_FPS);
   media.quality = clampInt(params.get('q'), 1, 100, DEFAULT_JPEG_QUALITY);
+  const mic = params.get('mic');
+  if (mic === '0' || mic === 'off' || mic === 'muted') media.micOn = false;
   const preset: UrlPreset = {
+    audio: parseAudioPreset(params.get('audio')),
     media,
     autostart: params.get('autostart') === '1' || params.get('autostart') === 'true',
     source: nonEmpty(params.get('source')) ?? 'camera',
