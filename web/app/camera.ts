@@ -28,7 +28,8 @@ export async function openSource(options: OpenSourceOptions): Promise<CaptureSou
   let camera: CaptureSource | null = null;
   if (!options.allowNoCamera || harness) {
     try {
-      camera = await openCamera({ width, height });
+      const deviceId = options.settings.cameraDeviceId;
+      camera = await openCamera({ width, height, ...(deviceId === undefined ? {} : { deviceId }) });
     } catch (error) {
       if (!harness) throw error;
     }

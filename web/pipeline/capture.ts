@@ -20,6 +20,8 @@ export interface CameraOptions {
   height?: number;
   /** Ideal camera frame rate. Default 30. */
   frameRate?: number;
+  /** The camera to open (`MediaDeviceInfo.deviceId`). Default: the browser's default camera. */
+  deviceId?: string;
 }
 
 /** Opens the default camera; rejects with `CaptureError` (`denied`, `not-found`, `in-use`, `unsupported`, `failed`). */
@@ -34,6 +36,7 @@ export async function openCamera(options: CameraOptions = {}): Promise<CameraSou
         width: { ideal: options.width ?? 640 },
         height: { ideal: options.height ?? 480 },
         frameRate: { ideal: options.frameRate ?? 30 },
+        ...(options.deviceId === undefined ? {} : { deviceId: { exact: options.deviceId } }),
       },
     });
   } catch (error) {

@@ -38,6 +38,40 @@ export interface SelfStatsSnapshot {
   captureClock: string;
   /** Rate adaptation (raw modes with delivery feedback from the relay), else null. */
   rate: SendRateSnapshot | null;
+  /** Our microphone's stream, or null without one (denied, absent, `audio=0`). */
+  audio: SelfAudioFigures | null;
+}
+
+/** What our audio sender reports (raw mode: web/pipeline/audio; WebRTC: the outbound audio RTP). */
+export interface SelfAudioFigures {
+  codec: string;
+  /** Audio frames (packets) sent. */
+  packets: number;
+  bytes: number;
+  /** Packets the link refused (its audio budget was full) or that found us offline. */
+  notSent: number;
+  muted: boolean;
+  /** 0..1, 0 while muted. */
+  level: number;
+}
+
+/** What we hear of one peer (raw mode: the jitter buffer's figures; WebRTC: the inbound audio RTP). */
+export interface PeerAudioFigures {
+  codec: string;
+  packets: number;
+  /** Packets missing (never arrived) and packets that came too late to be played. */
+  lost: number;
+  late: number;
+  /** Time filled by concealment (gaps), ms. */
+  concealedMs: number;
+  /** Arrival jitter, ms. */
+  jitterMs: number;
+  /** The jitter buffer's target delay, ms (20–200). */
+  targetMs: number;
+  /** Audio buffered now, ms. */
+  bufferMs: number;
+  /** Capture → ear (relay clock), ms, or null before the first packet was played. */
+  delayMs: number | null;
 }
 
 /** What the sender's rate adaptation believes and chose (`self.rate`). */
@@ -129,6 +163,17 @@ export interface PeerStatsSnapshot {
   webrtc: WebRtcPeerFigures | null;
   /** While we send raw frames with delivery feedback: the relay's report of our path to this peer, else null. */
   path: PathSnapshot | null;
+  /** What we hear of this peer, or null while no audio came from it. */
+  audio: PeerAudioFigures | null;
+  /** The peer's microphone is muted (presence). */
+  muted: boolean;
+  /**
+   * Lip sync: when its pictures were painted minus when its sound of the same capture instant
+   * was heard, ms (p50 over the window; + = video late). Null without audio.
+   */
+  avOffsetMs: number | null;
+  /** Audio frames the relay dropped towards us (its audio queue overflowed). */
+  relayAudioDropped: number;
 }
 
 /** getStats() figures of one WebRTC peer; null where the browser reports nothing yet. */
@@ -180,6 +225,11 @@ export class PeerStats {
   webrtc: WebRtcPeerFigures | null = null;
   /** Set by the raw transport from the relay's `delivery` reports (bit/s → kbit/s in the snapshot). */
   path: { goodputBps: number; queueDelayMs: number; fps: number; droppedPerSecond: number } | null = null;
+  /** Set by the transport while audio comes from this peer. */
+  audio: PeerAudioFigures | null = null;
+  muted = false;
+  relayAudioDropped = 0;
+  readonly #avOffset: SlidingWindow;
   readonly #received: SlidingWindow;
   readonly #painted: SlidingWindow;
   readonly #latency: SlidingWindow;
@@ -195,6 +245,12 @@ export class PeerStats {
     this.#painted = new SlidingWindow({ windowMs });
     this.#latency = new SlidingWindow({ windowMs });
     this.#decode = new SlidingWindow({ windowMs });
+    this.#avOffset = new SlidingWindow({ windowMs });
+  }
+
+  /** Lip sync: a picture was painted `offsetMs` after the sound of its capture instant was heard (− = before). */
+  avOffset(offsetMs: number): void {
+    if (Number.isFinite(offsetMs)) this.#avOffset.add(offsetMs, this.#now());
   }
 
   /** A frame of `bytes` (whole frame) at `width`×`height` in `codec` arrived. */
@@ -244,6 +300,10 @@ export class PeerStats {
       decodeMs: roundOrNull(this.#decode.percentile(50, now)),
       lastPaintAt: this.lastPaintAt,
       webrtc: this.webrtc,
+      audio: this.audio,
+      muted: this.muted,
+      avOffsetMs: roundOrNull(this.#avOffset.percentile(50, now)),
+      relayAudioDropped: this.relayAudioDropped,
       path:
         this.path === null
           ? null
@@ -273,6 +333,8 @@ export class CallStats {
   rateSkipped = 0;
   /** Set by the app from the link's `transport` (null outside a call). */
   transport: TransportInfo | null = null;
+  /** Set by the transport while it sends our microphone. */
+  audio: SelfAudioFigures | null = null;
   readonly #windowMs: number;
   readonly #now: () => number;
   readonly #sent: SlidingWindow;
@@ -346,6 +408,7 @@ export class CallStats {
       width: this.width,
       height: this.height,
       captureClock: this.captureClock,
+      audio: this.audio === null ? null : { ...this.audio },
       rate:
         r === null
           ? null
