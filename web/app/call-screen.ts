@@ -1,8 +1,9 @@
 /**
  * The call screen: renders the controllers (session, presence, calls, chat, relay media,
  * stats) into the call view (web/ui/) and turns clicks back into controller calls. Owns
- * the view, the toasts it raises and the overlay refresh; `close()` (safe twice) removes
- * the view and every subscription.
+ * the view, the toasts it raises, the overlay refresh, the level meters' polling, the
+ * device pickers' list and the M shortcut; `close()` (safe twice) removes the view and
+ * every subscription.
  */
 import type { TransportInfo } from '../net/relay-link.ts';
 import { peerRows, selfRows } from '../stats/overlay.ts';
@@ -10,8 +11,11 @@ import type { CallStats } from '../stats/call-stats.ts';
 import { rawCodec } from '../pipeline/codecs.ts';
 import type { CaptureSource } from '../pipeline/index.ts';
 import { CallView } from '../ui/call-view.ts';
+import type { MicrophoneProblem } from '../ui/mic-problem.ts';
 import type { Notifications } from '../ui/notifications.ts';
+import { isMuteShortcut } from '../ui/shortcuts.ts';
 import type { Person } from '../ui/side-panel.ts';
+import { roundLevel, SpeakingDetector } from '../ui/speaking.ts';
 import { TileMenu, type TileMenuState } from '../ui/tile-menu.ts';
 import { modeMismatchNotice } from '../webrtc/mode-notice.ts';
 import type { CallNotice, CallsController } from './calls.ts';
@@ -25,11 +29,15 @@ import { downloadSnapshot } from './snapshot-download.ts';
 /** How long without a painted frame before a tile shows the avatar, ms. */
 const STALE_MS = 2000;
 const OVERLAY_REFRESH_MS = 500;
+/** How often the tiles' level meters and speaking outlines follow `audioLevel`, ms (10 Hz). */
+const LEVEL_POLL_MS = 100;
 /** After relay transcoding changes, frames of the old codec may still arrive: don't take them for a mode switch, ms. */
 const TRANSCODE_SETTLE_MS = 2000;
 /** How long the "recording saved" toast stays, ms. */
 const FILES_TOAST_MS = 12_000;
 const NOT_CONNECTED = 'Not connected — try again in a moment';
+
+export type { MicrophoneProblem } from '../ui/mic-problem.ts';
 
 /** The controllers the screen renders. */
 export interface CallControllers {
@@ -56,6 +64,11 @@ export interface CallScreenOptions {
   onLeave: () => void;
   /** URL of the relay's latest picture of a peer, or null. */
   snapshotUrl: (peerId: number) => string | null;
+  /**
+   * Loudness heard from a participant now, 0..1 (`peerId` 0 = our own microphone), or null
+   * when there is no audio from it (its meter is hidden). Polled at 10 Hz. Default: no meters.
+   */
+  audioLevel?: (peerId: number) => number | null;
 }
 
 const NOTICES: Record<CallNotice, (name: string) => string> = {
@@ -67,12 +80,12 @@ const NOTICES: Record<CallNotice, (name: string) => string> = {
 };
 
 /** The presence list as the side panel (and `window.framewire.peers()`) shows it: self first, then the peers with their calls. */
-export function peopleOf(presence: PresenceController, calls: CallsController, self: { name: string; mode: string }): Person[] {
+export function peopleOf(presence: PresenceController, calls: CallsController, self: { name: string; mode: string; muted?: boolean }): Person[] {
   const others = presence.list().map((p): Person => {
     const call = calls.state(p.id);
-    return { id: p.id, name: p.name, mode: p.mode, ...(call ? { call } : {}) };
+    return { id: p.id, name: p.name, mode: p.mode, ...(call ? { call } : {}), ...(p.muted === true ? { muted: true } : {}) };
   });
-  return [{ id: presence.selfId, name: self.name, mode: self.mode, self: true }, ...others];
+  return [{ id: presence.selfId, name: self.name, mode: self.mode, self: true, ...(self.muted === true ? { muted: true } : {}) }, ...others];
 }
 
 export class CallScreen {
@@ -85,6 +98,19 @@ export class CallScreen {
   /** When relay transcoding of a peer last changed (performance.now() ms). */
   readonly #transcodeChangedAt = new Map<number, number>();
   readonly #refreshTimer: ReturnType<typeof setInterval>;
+  readonly #levelTimer: ReturnType<typeof setInterval> | undefined;
+  /** The speaking state of each tile (peer id, 0 = self). */
+  readonly #speaking = new Map<number, SpeakingDetector>();
+  /** Why we have no microphone, or null. */
+  #micProblem: MicrophoneProblem | null = null;
+  /** Answers of older `enumerateDevices()` calls are dropped. */
+  #devicesAsked = 0;
+  readonly #onDeviceChange = (): void => this.#refreshDevices();
+  readonly #onKeyDown = (event: KeyboardEvent): void => {
+    if (!isMuteShortcut(event)) return;
+    event.preventDefault();
+    this.#toggleMute();
+  };
   #statsOn: boolean;
   #closed = false;
 
@@ -152,6 +178,7 @@ export class CallScreen {
       if (preview instanceof HTMLVideoElement) void preview.play().catch(() => undefined);
     }
     self.setLive(source?.kind !== 'none' && settings.cameraOn, source?.kind === 'none' ? 'No camera' : 'Camera is off');
+    this.#renderSelfMuted(settings);
 
     this.#unsubscribe.push(
       session.events.on('state', (state, info) => {
@@ -171,22 +198,26 @@ export class CallScreen {
       }),
       presence.events.on('reset', (peers) => {
         view.clearRemoteTiles();
-        for (const peer of peers) view.tile(peer.id, peer.name, peer.mode);
+        for (const id of [...this.#speaking.keys()]) if (id !== 0) this.#speaking.delete(id);
+        for (const peer of peers) view.tile(peer.id, peer.name, peer.mode).setMuted(peer.muted === true);
         this.renderPeople();
       }),
       presence.events.on('joined', (peer) => {
-        view.tile(peer.id, peer.name, peer.mode);
+        view.tile(peer.id, peer.name, peer.mode).setMuted(peer.muted === true);
         this.renderPeople();
         this.#toast(`${peer.name} joined`);
       }),
       presence.events.on('left', (peer) => {
         this.#transcodeChangedAt.delete(peer.id);
+        this.#speaking.delete(peer.id);
         view.removeTile(peer.id);
         this.renderPeople();
         this.#toast(`${peer.name} left`);
       }),
       presence.events.on('changed', (peer) => {
-        view.findTile(peer.id)?.setName(peer.name, peer.mode);
+        const tile = view.findTile(peer.id);
+        tile?.setName(peer.name, peer.mode);
+        tile?.setMuted(peer.muted === true);
         this.renderPeople();
       }),
       calls.events.on('call', (peerId, state) => {
@@ -230,10 +261,52 @@ export class CallScreen {
     options.root.replaceChildren(view.element);
     this.renderPeople();
     this.#refreshTimer = setInterval(() => this.refreshOverlays(), OVERLAY_REFRESH_MS);
+    this.#levelTimer = options.audioLevel === undefined ? undefined : setInterval(() => this.refreshLevels(), LEVEL_POLL_MS);
+    document.addEventListener('keydown', this.#onKeyDown);
+    navigator.mediaDevices?.addEventListener?.('devicechange', this.#onDeviceChange);
+    this.#refreshDevices();
   }
 
   renderPeople(): void {
-    this.view.panel.setPeople(peopleOf(this.#c.presence, this.#c.calls, { name: this.#options.join.name, mode: this.#options.settings().mode }));
+    const settings = this.#options.settings();
+    this.view.panel.setPeople(
+      peopleOf(this.#c.presence, this.#c.calls, { name: this.#options.join.name, mode: settings.mode, muted: !settings.micOn || this.#micProblem !== null }),
+    );
+  }
+
+  /**
+   * The microphone can't be used (`problem`), or can again (null): a notice in the call view
+   * that stays until dismissed, the mute button disabled (`data-mic="none"`), our tile muted.
+   */
+  showMicrophoneProblem(problem: MicrophoneProblem | null): void {
+    if (this.#closed) return;
+    this.#micProblem = problem;
+    this.view.setMicrophoneProblem(problem);
+    this.#renderSelfMuted(this.#options.settings());
+    this.renderPeople();
+    // Opening (or failing to open) the microphone may have unlocked the devices' labels.
+    this.#refreshDevices();
+  }
+
+  /** The level meters and speaking outlines follow `audioLevel` (called at 10 Hz). */
+  refreshLevels(): void {
+    const audioLevel = this.#options.audioLevel;
+    if (audioLevel === undefined || this.#closed) return;
+    const now = performance.now();
+    for (const tile of this.view.tiles()) {
+      let level: number | null;
+      try {
+        level = audioLevel(tile.id);
+      } catch {
+        level = null;
+      }
+      if (level !== null && !Number.isFinite(level)) level = 0;
+      let detector = this.#speaking.get(tile.id);
+      if (detector === undefined) this.#speaking.set(tile.id, (detector = new SpeakingDetector()));
+      // NOTE: a muted participant is never speaking, whatever is still buffered.
+      const speaking = detector.update(tile.muted ? null : level, now);
+      tile.setAudioLevel(level === null ? null : roundLevel(level), speaking);
+    }
   }
 
   /** Another transport carries the call (the link's `transport` event): the status pill says which, and why. */
@@ -252,6 +325,11 @@ export class CallScreen {
     const name = this.#options.join.name;
     if (next.cameraOn !== previous.cameraOn) this.view.tile(0, name, next.mode).setLive(next.cameraOn, 'Camera is off');
     this.view.findTile(0)?.setName(name, next.mode);
+    if (next.micOn !== previous.micOn) {
+      this.#renderSelfMuted(next);
+      this.renderPeople();
+    }
+    if (next.micDeviceId !== previous.micDeviceId || next.cameraDeviceId !== previous.cameraDeviceId) this.#refreshDevices();
   }
 
   /** Stats overlays, stale tiles, and a raw peer's codec switch seen in its frames. */
@@ -296,11 +374,48 @@ export class CallScreen {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#refreshTimer);
+    if (this.#levelTimer !== undefined) clearInterval(this.#levelTimer);
+    document.removeEventListener('keydown', this.#onKeyDown);
+    navigator.mediaDevices?.removeEventListener?.('devicechange', this.#onDeviceChange);
     for (const off of this.#unsubscribe) off();
     for (const close of this.#closeIncoming.values()) close();
     this.#closeIncoming.clear();
     for (const tile of this.view.tiles()) tile.menu?.close();
     this.view.element.remove();
+  }
+
+  /** M pressed: mute or unmute, or say why there is nothing to unmute. */
+  #toggleMute(): void {
+    if (this.#micProblem !== null) {
+      this.#toast(`No microphone: ${this.#micProblem.message || this.#micProblem.code}`);
+      return;
+    }
+    this.#options.onSettings({ micOn: !this.#options.settings().micOn });
+  }
+
+  /** Our tile's muted badge: muted by us, or no microphone. */
+  #renderSelfMuted(settings: MediaSettings): void {
+    const problem = this.#micProblem;
+    this.view.findTile(0)?.setMuted(!settings.micOn || problem !== null, problem !== null ? 'No microphone' : 'You are muted');
+  }
+
+  /** Lists the microphones and cameras in the pickers (hidden where the browser can't list them). */
+  #refreshDevices(): void {
+    const media = navigator.mediaDevices;
+    if (this.#closed) return;
+    if (typeof media?.enumerateDevices !== 'function') {
+      this.view.controls.setDevices(null);
+      return;
+    }
+    const asked = ++this.#devicesAsked;
+    media.enumerateDevices().then(
+      (devices) => {
+        if (!this.#closed && asked === this.#devicesAsked) this.view.controls.setDevices(devices);
+      },
+      () => {
+        if (!this.#closed && asked === this.#devicesAsked) this.view.controls.setDevices(null);
+      },
+    );
   }
 
   /** What the menu of peer `peerId`'s tile offers (relay features work on raw frames only). */

@@ -1,7 +1,11 @@
-/** The call screen: header (room, REC indicator, invite link, connection status), the tile grid, the control bar and the side panel. */
+/**
+ * The call screen: header (room, REC indicator, invite link, connection status), the tile grid
+ * with the connection banner and the microphone notice above it, the control bar and the side panel.
+ */
 import { TRANSPORT_LABELS, type LinkState, type StateInfo, type TransportInfo } from '../net/relay-link.ts';
 import { ControlBar, type ControlBarOptions } from './controls.ts';
 import { h, icon, ICONS } from './dom.ts';
+import { microphoneProblemText, type MicrophoneProblem } from './mic-problem.ts';
 import { SidePanel, type SidePanelOptions } from './side-panel.ts';
 import type { TileMenu } from './tile-menu.ts';
 import { Tile } from './tile.ts';
@@ -24,6 +28,7 @@ export class CallView {
   readonly #grid: HTMLElement;
   readonly #status: HTMLElement;
   readonly #banner: HTMLElement;
+  readonly #micNotice: HTMLElement;
   readonly #rec: HTMLElement;
   readonly #tileMenu: CallViewOptions['tileMenu'];
   readonly #tiles = new Map<number, Tile>();
@@ -37,6 +42,7 @@ export class CallView {
     this.#grid = h('div', { class: 'grid', 'data-testid': 'grid' });
     this.#status = h('span', { class: 'status-pill', 'data-testid': 'status', 'data-state': 'connecting' }, 'Connecting…');
     this.#banner = h('div', { class: 'banner', hidden: true, 'data-testid': 'banner' });
+    this.#micNotice = h('div', { class: 'notice', role: 'alert', hidden: true, 'data-testid': 'mic-notice' });
     this.#rec = h('span', { class: 'rec-pill', hidden: true, role: 'status', title: 'This call is being recorded', 'data-testid': 'rec' }, 'REC');
     this.#tileMenu = options.tileMenu;
     this.element = h(
@@ -52,7 +58,7 @@ export class CallView {
         this.#status,
         h('button', { class: 'btn small ghost', onclick: options.onCopyLink, title: options.inviteLink }, icon(ICONS.link), h('span', { class: 'label' }, 'Copy invite link')),
       ),
-      h('main', { class: 'stage' }, this.#banner, this.#grid),
+      h('main', { class: 'stage' }, h('div', { class: 'notices' }, this.#banner, this.#micNotice), this.#grid),
       this.controls.element,
       this.panel.element,
     );
@@ -140,6 +146,34 @@ export class CallView {
     this.#banner.hidden = text === null;
     this.#banner.textContent = text ?? '';
     this.#banner.classList.toggle('bad', bad);
+  }
+
+  /**
+   * The microphone can't be used: a notice that stays until dismissed (or `null`), and the
+   * mute button disabled with the reason as its title.
+   */
+  setMicrophoneProblem(problem: MicrophoneProblem | null): void {
+    if (problem === null) {
+      this.#micNotice.hidden = true;
+      this.#micNotice.replaceChildren();
+      delete this.#micNotice.dataset['code'];
+      this.controls.setMicrophoneProblem(null);
+      return;
+    }
+    const text = microphoneProblemText(problem);
+    this.controls.setMicrophoneProblem(text.button);
+    this.#micNotice.dataset['code'] = problem.code;
+    this.#micNotice.title = problem.message;
+    this.#micNotice.replaceChildren(
+      icon(ICONS.micOff),
+      h('div', { class: 'notice-text' }, h('strong', {}, text.title), h('span', {}, text.detail)),
+      h(
+        'button',
+        { class: 'notice-close', title: 'Dismiss', 'aria-label': 'Dismiss', 'data-testid': 'mic-notice-dismiss', onclick: () => (this.#micNotice.hidden = true) },
+        icon(ICONS.close),
+      ),
+    );
+    this.#micNotice.hidden = false;
   }
 
   /** Columns and rows so that every tile gets the largest 4:3 area in the stage. */

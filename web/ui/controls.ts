@@ -1,6 +1,7 @@
-/** The control bar: camera on/off, codec, resolution, frame rate, JPEG quality, record, stats, side panel, leave. */
+/** The control bar: microphone mute, camera on/off, microphone and camera pickers, codec, resolution, frame rate, JPEG quality, record, stats, side panel, leave. */
 import { MAX_FPS, MIN_FPS, RESOLUTIONS, type MediaMode, type MediaSettings } from '../app/settings.ts';
 import { CODECS, rawCodec } from '../pipeline/codecs.ts';
+import { deviceChoices, type DeviceLike, type PickerKind } from './devices.ts';
 import { h, icon, ICONS } from './dom.ts';
 
 /** Callbacks of `ControlBar`. */
@@ -21,6 +22,15 @@ const MODE_LABELS: Record<MediaMode, string> = { jpeg: CODECS.jpeg.shortLabel, b
 export class ControlBar {
   readonly element: HTMLElement;
   readonly #camera: HTMLButtonElement;
+  readonly #mic: HTMLButtonElement;
+  readonly #micPicker: HTMLSelectElement;
+  readonly #cameraPicker: HTMLSelectElement;
+  readonly #pickers: HTMLElement[];
+  #settings: MediaSettings;
+  /** Why there is no microphone (the disabled mute button's title), or null. */
+  #noMic: string | null = null;
+  /** The last device list (`setDevices`), null = unknown. */
+  #devices: readonly DeviceLike[] | null = null;
   readonly #mode: HTMLSelectElement;
   readonly #res: HTMLSelectElement;
   readonly #fps: HTMLInputElement;
@@ -33,6 +43,34 @@ export class ControlBar {
 
   constructor(options: ControlBarOptions) {
     const s = options.settings;
+    this.#settings = s;
+    this.#mic = h('button', {
+      class: 'round',
+      title: 'Mute (M)',
+      'aria-label': 'Mute',
+      'aria-pressed': 'false',
+      'aria-keyshortcuts': 'M',
+      'data-testid': 'toggle-mic',
+      onclick: () => {
+        if (this.#noMic === null) options.onChange({ micOn: !this.#settings.micOn });
+      },
+    });
+    this.#micPicker = h('select', {
+      id: 'ctl-mic',
+      class: 'device',
+      'data-testid': 'mic-picker',
+      onchange: () => options.onChange({ micDeviceId: this.#micPicker.value }),
+    });
+    this.#cameraPicker = h('select', {
+      id: 'ctl-cam',
+      class: 'device',
+      'data-testid': 'camera-picker',
+      onchange: () => options.onChange({ cameraDeviceId: this.#cameraPicker.value }),
+    });
+    this.#pickers = [
+      h('div', { class: 'control', hidden: true }, h('label', { for: 'ctl-mic' }, 'Mic'), this.#micPicker),
+      h('div', { class: 'control', hidden: true }, h('label', { for: 'ctl-cam' }, 'Camera'), this.#cameraPicker),
+    ];
     this.#camera = h('button', {
       class: 'round',
       title: 'Turn camera off',
@@ -100,11 +138,13 @@ export class ControlBar {
     this.element = h(
       'footer',
       { class: 'controls' },
+      this.#mic,
       this.#camera,
       h('div', { class: 'control' }, h('label', { for: 'ctl-mode' }, 'Codec'), this.#mode),
       h('div', { class: 'control' }, h('label', { for: 'ctl-res' }, 'Size'), this.#res),
       h('div', { class: 'control' }, h('label', { for: 'ctl-fps' }, 'FPS'), this.#fps, this.#fpsOut),
       this.#qualityControl,
+      ...this.#pickers,
       this.#record,
       this.#stats,
       h('button', { class: 'round', title: 'People and chat', 'aria-label': 'People and chat', onclick: options.onTogglePanel }, icon(ICONS.chat)),
@@ -121,8 +161,32 @@ export class ControlBar {
     this.#record.title = pending ? (active ? 'Stopping the recording…' : 'Starting the recording…') : active ? 'Stop recording' : 'Record the call';
   }
 
+  /**
+   * No microphone to mute (`reason` says why, as the button's title): the mute button is
+   * disabled and shows mic-off, with `data-mic="none"`. null: the microphone is back.
+   */
+  setMicrophoneProblem(reason: string | null): void {
+    this.#noMic = reason;
+    this.#renderMic();
+  }
+
+  /**
+   * Fills the microphone and camera pickers from `enumerateDevices()`; null (the browser
+   * can't list devices) hides them.
+   */
+  setDevices(devices: readonly DeviceLike[] | null): void {
+    this.#devices = devices;
+    for (const picker of this.#pickers) picker.hidden = devices === null;
+    this.#renderPicker(this.#micPicker, 'audioinput', this.#settings.micDeviceId);
+    this.#renderPicker(this.#cameraPicker, 'videoinput', this.#settings.cameraDeviceId);
+  }
+
   /** Reflects `settings` in the controls. */
   update(settings: MediaSettings): void {
+    this.#settings = settings;
+    this.#renderMic();
+    this.#renderPicker(this.#micPicker, 'audioinput', settings.micDeviceId);
+    this.#renderPicker(this.#cameraPicker, 'videoinput', settings.cameraDeviceId);
     this.#camera.replaceChildren(icon(settings.cameraOn ? ICONS.camera : ICONS.cameraOff));
     this.#camera.classList.toggle('off', !settings.cameraOn);
     this.#camera.title = settings.cameraOn ? 'Turn camera off' : 'Turn camera on';
@@ -137,5 +201,30 @@ export class ControlBar {
     this.#quality.value = String(settings.quality);
     this.#qualityOut.value = String(settings.quality);
     this.#qualityControl.hidden = !(rawCodec(settings.mode)?.lossy ?? false);
+  }
+
+  #renderMic(): void {
+    const button = this.#mic;
+    const noMic = this.#noMic;
+    const on = this.#settings.micOn && noMic === null;
+    button.replaceChildren(icon(on ? ICONS.mic : ICONS.micOff));
+    button.classList.toggle('off', !on);
+    // Pressed = silent: muted, or no microphone to send from.
+    button.setAttribute('aria-pressed', String(!on));
+    button.disabled = noMic !== null;
+    if (noMic !== null) button.dataset['mic'] = 'none';
+    else delete button.dataset['mic'];
+    button.title = noMic ?? (this.#settings.micOn ? 'Mute (M)' : 'Unmute (M)');
+  }
+
+  /** Lists the devices of `kind` in `picker` with `selected` ('' or absent = default) chosen. */
+  #renderPicker(picker: HTMLSelectElement, kind: PickerKind, selected: string | undefined): void {
+    if (this.#devices === null) return;
+    const choices = deviceChoices(this.#devices, kind, selected ?? '');
+    const same = picker.options.length === choices.length && choices.every((c, i) => picker.options[i]?.value === c.value && picker.options[i]?.text === c.label);
+    // NOTE: rebuilding the options of an open select closes it; only rebuild on a real change.
+    if (!same) picker.replaceChildren(...choices.map((c) => h('option', { value: c.value }, c.label)));
+    picker.value = selected ?? '';
+    picker.title = picker.selectedOptions[0]?.text ?? '';
   }
 }

@@ -11,6 +11,8 @@ export interface Person {
   self?: boolean;
   /** 'calling' (we invited them), 'in-call' (accepted), or none. */
   call?: CallState;
+  /** Their microphone is off. Default false. */
+  muted?: boolean;
 }
 
 export type { ChatLine } from '../app/chat.ts';
@@ -91,6 +93,7 @@ export class SidePanel {
           { class: 'person', dataset: { peerId: String(p.id) }, style: `--hue:${hue(p.name)}` },
           h('div', { class: 'avatar' }, initials(p.name)),
           h('div', { class: 'who' }, h('b', {}, p.self ? `${p.name} (you)` : p.name), h('small', {}, p.call === 'in-call' ? 'in a call with you' : p.call === 'calling' ? 'calling…' : p.mode)),
+          p.muted ? h('span', { class: 'person-muted', role: 'img', title: 'Muted', 'aria-label': 'Muted' }, icon(ICONS.micOff)) : null,
           p.self
             ? null
             : p.call
