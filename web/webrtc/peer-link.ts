@@ -12,8 +12,14 @@
  * Signaling is abstract: outgoing `{ description }` / `{ candidate }` objects go to
  * `options.signal`; incoming ones come in through `handleSignal`. The session carries them
  * as relay `signal` messages.
+ *
+ * Sound (`options.audio`): the microphone track is added with `addTrack` in the same stream
+ * as the video (so the receiver keeps them in sync), capped at `maxBitrateBps`, and muted by
+ * taking the track off the sender (`replaceTrack(null)`: no packets at all, no
+ * renegotiation). The descriptions we send carry Opus voice parameters (`opus-sdp.ts`).
  */
 import { Emitter } from '../../protocol/index.ts';
+import { VOICE_OPUS_FMTP, withOpusFmtp } from './opus-sdp.ts';
 
 /** What travels in a relay `signal` message's `data`. */
 export type SignalData = { description: RTCSessionDescriptionInit } | { candidate: RTCIceCandidateInit | null };
@@ -22,11 +28,31 @@ export type SignalData = { description: RTCSessionDescriptionInit } | { candidat
 export type PeerLinkEvents = {
   /** The remote peer's media stream (fired when its first track arrives). */
   stream: [MediaStream];
+  /** A remote track arrived (every one, audio and video), with the stream it is in. */
+  track: [MediaStreamTrack, MediaStream];
   /** The connection state changed. */
   state: [RTCPeerConnectionState];
   /** A negotiation step failed (signaling keeps going; the link may recover via ICE restart). */
   error: [Error];
 };
+
+/** How a `PeerLink` sends sound. */
+export interface PeerLinkAudioOptions {
+  /**
+   * The microphone track, or null for none: without a track there is no audio m-line of our
+   * own (we still receive the other side's sound: its offer brings one). Required.
+   */
+  track: MediaStreamTrack | null;
+  /** False: the track stays on hand but off the sender (muted: no packets). Default true. */
+  sending?: boolean;
+  /** Cap of the audio encoding, bit/s. Default `DEFAULT_AUDIO_MAX_BITRATE_BPS` (32 000). */
+  maxBitrateBps?: number;
+  /** Opus fmtp parameters put in the descriptions we send (how we want to receive). Default `VOICE_OPUS_FMTP`. */
+  opusFmtp?: Readonly<Record<string, number>>;
+}
+
+/** Default `PeerLinkAudioOptions.maxBitrateBps`: plenty for Opus speech. */
+export const DEFAULT_AUDIO_MAX_BITRATE_BPS = 32_000;
 
 /** Options of `PeerLink`. */
 export interface PeerLinkOptions {
@@ -38,8 +64,10 @@ export interface PeerLinkOptions {
   iceServers?: RTCIceServer[];
   /** 'relay': only TURN-relayed candidates (needs a TURN server in `iceServers`). Default 'all'. */
   iceTransportPolicy?: RTCIceTransportPolicy;
-  /** Local stream whose tracks are sent. Default none (receive only). */
+  /** Local stream whose tracks are sent (with `audio`: its video tracks only). Default none (receive only). */
   stream?: MediaStream;
+  /** Sends a microphone alongside the video. Default none: the stream's tracks as they are. */
+  audio?: PeerLinkAudioOptions;
   /**
    * Receiver jitter-buffer target in ms (`RTCRtpReceiver.jitterBufferTarget`), where the
    * browser supports it. Default undefined: the browser's adaptive default.
@@ -74,6 +102,12 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   readonly #connectTimeoutMs: number;
   #pc: RTCPeerConnection;
   #stream: MediaStream | undefined;
+  /** With `options.audio`: the microphone track (kept while muted) and whether it is on the sender. */
+  readonly #audio: { track: MediaStreamTrack | null; sending: boolean; maxBitrateBps: number; opusFmtp: Readonly<Record<string, number>> } | undefined;
+  /** The stream the audio travels in when there is no video stream (one per link, for the msid). */
+  #audioStream: MediaStream | undefined;
+  /** The microphone's sender on the current connection (set by `#addAudio`). */
+  #audioSender: RTCRtpSender | undefined;
   #offerTimer: ReturnType<typeof setTimeout> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #makingOffer = false;
@@ -98,6 +132,11 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     if (!(this.#connectTimeoutMs > 0)) throw new TypeError(`connectTimeoutMs must be > 0 [connectTimeoutMs:${this.#connectTimeoutMs}]`);
     this.#stream = options.stream;
+    if (options.audio) {
+      const maxBitrateBps = options.audio.maxBitrateBps ?? DEFAULT_AUDIO_MAX_BITRATE_BPS;
+      if (!(maxBitrateBps > 0)) throw new TypeError(`audio.maxBitrateBps must be > 0 [maxBitrateBps:${maxBitrateBps}]`);
+      this.#audio = { track: options.audio.track, sending: options.audio.sending ?? true, maxBitrateBps, opusFmtp: options.audio.opusFmtp ?? VOICE_OPUS_FMTP };
+    }
     this.#pc = this.#open();
     this.#armConnectTimer();
   }
@@ -143,10 +182,62 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
         this.#remoteStream = stream;
         this.emit('stream', stream);
       }
+      this.emit('track', track, stream);
     };
     const stream = this.#stream;
-    if (stream) for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    const audio = this.#audio;
+    this.#audioSender = undefined;
+    if (stream) for (const track of stream.getTracks()) if (!(audio && track.kind === 'audio')) pc.addTrack(track, stream);
+    if (audio?.track) this.#addAudio(pc, audio.track);
     return pc;
+  }
+
+  /**
+   * Adds the microphone to `pc`, capped, and takes it off again while muted.
+   * NOTE: `addTrack`, not `addTransceiver`: only an addTrack transceiver can take up the audio
+   * m-line of the other side's offer (JSEP), so two microphones share one m-line. It stays
+   * eligible after `replaceTrack(null)`, which is how a muted link starts.
+   */
+  #addAudio(pc: RTCPeerConnection, track: MediaStreamTrack): RTCRtpSender {
+    const audio = this.#audio!;
+    const sender = pc.addTrack(track, this.#stream ?? (this.#audioStream ??= new MediaStream()));
+    this.#audioSender = sender;
+    const parameters = sender.getParameters();
+    for (const encoding of parameters.encodings ?? []) encoding.maxBitrate = audio.maxBitrateBps;
+    // NOTE: a muted link takes the track off right away; nothing is sent before negotiation,
+    // so it never sends a packet. Both steps run before the first offer is made (a task later).
+    void sender
+      .setParameters(parameters)
+      .catch((error: unknown) => console.warn('[framewire] audio setParameters failed', error))
+      .then(() => {
+        const wanted = audio.sending ? audio.track : null;
+        return sender.track === wanted || this.#audioSender !== sender ? undefined : sender.replaceTrack(wanted);
+      })
+      .catch((error: unknown) => console.warn('[framewire] audio replaceTrack failed', error));
+    return sender;
+  }
+
+  /** The sender of the microphone on the current connection (its track is null while muted), if any. */
+  get audioSender(): RTCRtpSender | undefined {
+    return this.#audioSender;
+  }
+
+  /**
+   * Puts `track` on the audio sender (`sending`) or takes it off (muted): `replaceTrack`, no
+   * renegotiation; only a first track on a link that had none adds an m-line (renegotiates).
+   */
+  async setAudio(track: MediaStreamTrack | null, sending: boolean): Promise<void> {
+    const audio = this.#audio;
+    if (!audio || this.#closed) return;
+    const sender = this.#audioSender;
+    audio.track = track;
+    audio.sending = sending;
+    const wanted = sending ? track : null;
+    if (sender) {
+      if (sender.track !== wanted) await sender.replaceTrack(wanted);
+    } else if (track) {
+      this.#addAudio(this.#pc, track);
+    }
   }
 
   /** Drops `pc`'s handlers and closes it. */
@@ -174,7 +265,9 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   async setStream(stream: MediaStream): Promise<void> {
     this.#stream = stream;
     const senders = this.#pc.getSenders();
+    this.#audioSender?.setStreams(stream);
     for (const track of stream.getTracks()) {
+      if (this.#audio && track.kind === 'audio') continue;
       const sender = senders.find((s) => s.track?.kind === track.kind);
       if (sender) await sender.replaceTrack(track);
       else this.#pc.addTrack(track, stream);
@@ -286,7 +379,11 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
 
   #sendDescription(): void {
     const description = this.#pc.localDescription;
-    if (description) this.#send({ description: description.toJSON() as RTCSessionDescriptionInit });
+    if (!description) return;
+    const init = description.toJSON() as RTCSessionDescriptionInit;
+    // NOTE: fmtp says how its author wants to receive; the remote encoder reads it from what we send.
+    if (this.#audio && init.sdp) init.sdp = withOpusFmtp(init.sdp, this.#audio.opusFmtp);
+    this.#send({ description: init });
   }
 
   #send(data: SignalData): void {

@@ -6,16 +6,26 @@
  * on every new video frame (`requestVideoFrameCallback`); feeds the overlay from
  * `getStats()` once a second. A raw-mode peer gets no connection (its tile says why: web/app/app.ts
  * shows `modeMismatchNotice`).
+ *
+ * Sound: `context.microphone`'s track goes to every peer in the video's stream (Opus, voice
+ * settings, 32 kbit/s cap: peer-link.ts); mute (`micOn` false) takes it off the senders — no
+ * packets, no renegotiation. What we hear plays from the tile's `<video>` (unmuted), the only
+ * path to the speakers; with `context.audioContext`, `audioOutput(peerId)` is a Web Audio node
+ * of the same sound for meters and taps, never connected to the speakers (webrtc-audio.ts).
+ * `audioLevel(peerId)` is the RTP audio level of the peer's latest packet (audio-level.ts),
+ * `audioLevel(0)` our microphone's RMS.
  */
 import { Codec, type FrameHeader } from '../../codec/index.ts';
 import { parseIceServers, type IceServer, type RoutedMessage } from '../../protocol/index.ts';
 import type { MediaSettings } from '../app/settings.ts';
 import type { ControlMessage } from '../net/relay-link.ts';
 import type { MediaContext, MediaTransport, RemotePeer } from '../pipeline/index.ts';
+import { sourceLevel } from './audio-level.ts';
 import { icePolicy, icePolicyProblem, type IcePolicy } from './ice-policy.ts';
 import { modeMismatchNotice } from './mode-notice.ts';
 import { WebRtcSession } from './webrtc-session.ts';
-import type { WebRtcStats } from './webrtc-stats.ts';
+import { WebRtcAudio } from './webrtc-audio.ts';
+import { audioPeerFigures, type WebRtcAudioFigures, type WebRtcStats } from './webrtc-stats.ts';
 
 /** Default interval between getStats() polls, ms. */
 export const DEFAULT_STATS_INTERVAL_MS = 1000;
@@ -53,6 +63,9 @@ export class WebRtcMedia implements MediaTransport {
   readonly #figures = new Map<number, WebRtcStats>();
   readonly #iceServers: IceServer[];
   readonly #icePolicy: IcePolicy;
+  readonly #audio: WebRtcAudio;
+  /** Peers whose sound has reached us at least once (their level is 0, not null, once it stops). */
+  readonly #heard = new Set<number>();
   #session: WebRtcSession | undefined;
   #settings: MediaSettings;
   #unsubscribe: (() => void)[] = [];
@@ -80,6 +93,7 @@ export class WebRtcMedia implements MediaTransport {
       console.error(`[framewire] ${problem}`);
       throw new Error(problem);
     }
+    this.#audio = new WebRtcAudio(context.audioContext ?? null, context.microphone ?? null);
   }
 
   /** The ICE transport policy the connections use: 'relay' (TURN only) or 'all'. */
@@ -90,6 +104,48 @@ export class WebRtcMedia implements MediaTransport {
   /** The latest getStats() figures of peer `peerId` (fps, kbps, jitter buffer, decode, RTT). */
   figures(peerId: number): WebRtcStats | undefined {
     return this.#figures.get(peerId);
+  }
+
+  /** The audio figures of peer `peerId` from the latest getStats() poll (rounded, null where unknown), or null. */
+  audioFigures(peerId: number): WebRtcAudioFigures | null {
+    const figures = this.#figures.get(peerId);
+    return figures ? audioPeerFigures(figures) : null;
+  }
+
+  audioLevel(peerId: number): number | null {
+    if (peerId === 0) return this.#audio.micLevel(this.#settings.micOn);
+    const peer = this.#peers.get(peerId);
+    const receiver = this.#session?.link(peerId)?.pc.getReceivers().find((r) => r.track.kind === 'audio');
+    if (!peer || !receiver) return null;
+    const level = sourceLevel(receiver.getSynchronizationSources(), performance.timeOrigin + performance.now(), performance.now());
+    if (level === null) return this.#heard.has(peerId) ? 0 : null;
+    this.#heard.add(peerId);
+    return peer.muted === true ? 0 : level;
+  }
+
+  audioOutput(peerId: number): AudioNode | null {
+    return this.#audio.output(peerId);
+  }
+
+  /** The microphone being sent (`context.microphone`, or the last `setMicrophone`), or null. */
+  get microphone(): MediaStream | null {
+    return this.#audio.microphone;
+  }
+
+  /**
+   * Sends `microphone` from now on (another device, or one that arrived after the transport;
+   * null: none). Its track replaces the old one on every connection, without renegotiation
+   * where a connection already had one. The stream stays the app's (never stopped here).
+   */
+  async setMicrophone(microphone: MediaStream | null): Promise<void> {
+    if (this.#closed) return;
+    this.#audio.setMicrophone(microphone);
+    await this.#session?.setAudio(this.#audio.micTrack, this.#settings.micOn);
+  }
+
+  /** Builds the meters and `audioOutput` nodes in `context` from now on (null: none). */
+  setAudioContext(context: AudioContext | null): void {
+    if (!this.#closed) this.#audio.setAudioContext(context);
   }
 
   /** The session (one RTCPeerConnection per peer), once started. */
@@ -107,10 +163,14 @@ export class WebRtcMedia implements MediaTransport {
       iceServers: this.#iceServers,
       iceTransportPolicy: this.#icePolicy,
       ...(stream ? { stream } : {}),
+      audio: { track: this.#audio.micTrack, sending: this.#settings.micOn },
       ...(this.#options.jitterBufferTargetMs !== undefined ? { jitterBufferTargetMs: this.#options.jitterBufferTargetMs } : {}),
     });
     this.#session = session;
     session.on('stream', (peerId, remote) => this.#show(peerId, remote));
+    session.on('track', (peerId, track) => {
+      if (!this.#closed && track.kind === 'audio') this.#audio.remoteTrack(peerId, track);
+    });
     session.on('state', (peerId, state) => {
       if (state === 'connected') void this.#applySendParameters();
       if (state === 'failed') {
@@ -152,12 +212,18 @@ export class WebRtcMedia implements MediaTransport {
     this.#peers.delete(peerId);
     this.#session?.removePeer(peerId);
     this.#hide(peerId);
+    this.#audio.removePeer(peerId);
+    this.#heard.delete(peerId);
     this.#figures.delete(peerId);
     this.#ctx.stats.removePeer(peerId);
   }
 
   updateSettings(settings: MediaSettings): void {
+    const micWasOn = this.#settings.micOn;
     this.#settings = { ...settings };
+    if (settings.micOn !== micWasOn) {
+      this.#session?.setAudio(this.#audio.micTrack, settings.micOn).catch((error: unknown) => console.warn('[framewire] mute failed', error));
+    }
     void this.#applySendParameters();
   }
 
@@ -168,6 +234,7 @@ export class WebRtcMedia implements MediaTransport {
     for (const off of this.#unsubscribe) off();
     for (const peerId of [...this.#views.keys()]) this.#hide(peerId);
     this.#session?.close();
+    this.#audio.close();
   }
 
   /** Frame rate and resolution are sender parameters in WebRTC (the track itself is untouched). */
@@ -197,7 +264,8 @@ export class WebRtcMedia implements MediaTransport {
     if (view === undefined) {
       const video = document.createElement('video');
       video.className = 'tile-media';
-      video.muted = true;
+      // NOTE: unmuted: this element is the one path of the peer's sound to the speakers (see the top).
+      video.muted = false;
       video.autoplay = true;
       video.playsInline = true;
       view = { video, handle: undefined };
@@ -206,7 +274,26 @@ export class WebRtcMedia implements MediaTransport {
       this.#watch(peerId, view);
     }
     view.video.srcObject = stream;
-    view.video.play().catch(() => undefined);
+    this.#play(view.video);
+  }
+
+  /**
+   * Plays `video` with sound; where autoplay with sound is refused (no user gesture yet), plays
+   * it muted and unmutes on the page's next click or key press.
+   */
+  #play(video: HTMLVideoElement): void {
+    video.play().catch((error: unknown) => {
+      if (this.#closed || !(error instanceof DOMException) || error.name !== 'NotAllowedError') return;
+      video.muted = true;
+      video.play().catch(() => undefined);
+      const unmute = (): void => {
+        removeEventListener('pointerdown', unmute, true);
+        removeEventListener('keydown', unmute, true);
+        video.muted = false;
+      };
+      addEventListener('pointerdown', unmute, true);
+      addEventListener('keydown', unmute, true);
+    });
   }
 
   /** Runs the paint hooks and counts a painted frame for every new video frame. */
@@ -227,6 +314,7 @@ export class WebRtcMedia implements MediaTransport {
         flags: 0,
         width: meta.width,
         height: meta.height,
+        samples: 0,
         seq: meta.presentedFrames >>> 0,
         sourceId: peerId,
         captureTime,
@@ -248,6 +336,7 @@ export class WebRtcMedia implements MediaTransport {
   async #pollStats(): Promise<void> {
     const session = this.#session;
     if (!session || this.#closed) return;
+    let audioSent = 0;
     for (const peerId of session.peers()) {
       const previous = this.#figures.get(peerId);
       const figures = await session.stats(peerId).catch(() => undefined);
@@ -263,6 +352,22 @@ export class WebRtcMedia implements MediaTransport {
         rttMs: orNull(figures.rttMs),
         route: figures.route === '' ? null : figures.route,
       };
+      // Sound, in the raw receiver's terms (CallStats PeerAudioFigures): Opus at 48 kHz.
+      const audio = audioPeerFigures(figures);
+      if (audio.packetsReceived > 0) {
+        stats.audio = {
+          codec: 'opus',
+          packets: audio.packetsReceived,
+          lost: Math.max(0, audio.packetsLost),
+          late: 0,
+          concealedMs: Math.round(audio.concealedSamples / 48),
+          jitterMs: audio.jitterMs ?? 0,
+          targetMs: audio.jitterBufferDelayMs ?? 0,
+          bufferMs: audio.jitterBufferDelayMs ?? 0,
+          delayMs: null,
+        };
+      }
+      audioSent += audio.packetsSent;
       // NOTE: getStats gives totals per poll, the CallStats counters are per frame: spread the
       // poll's bytes evenly over its frames so framesSent/bytesSent/kbps read the same as in raw modes.
       const was = previous?.counters;
@@ -274,6 +379,10 @@ export class WebRtcMedia implements MediaTransport {
       const encodeMs = Number.isFinite(figures.encodeMs) ? figures.encodeMs : undefined;
       const { width, height } = this.#settings;
       for (let i = 0; i < framesOut; i++) this.#ctx.stats.sent(bytesOut / framesOut, width, height, encodeMs);
+    }
+    if (this.#ctx.microphone !== null) {
+      // NOTE: getStats counts packets per connection (one per peer), not bytes of our own: bytes 0.
+      this.#ctx.stats.audio = { codec: 'opus', packets: audioSent, bytes: 0, notSent: 0, muted: !this.#settings.micOn, level: this.audioLevel(0) ?? 0 };
     }
   }
 }

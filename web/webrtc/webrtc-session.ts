@@ -10,7 +10,7 @@
  * polite. Both sides may call `addPeer` for each other (one from `welcome.peers`, the other
  * from `peer-joined`); the glare that follows resolves itself.
  */
-import { PeerLink, type SignalData } from './peer-link.ts';
+import { PeerLink, type PeerLinkAudioOptions, type SignalData } from './peer-link.ts';
 import { Emitter } from '../../protocol/index.ts';
 import { summarizeStats, type StatsEntry, type WebRtcStats } from './webrtc-stats.ts';
 
@@ -18,6 +18,8 @@ import { summarizeStats, type StatsEntry, type WebRtcStats } from './webrtc-stat
 export type WebRtcSessionEvents = {
   /** Remote peer `peerId`'s media arrived; show `stream` in its tile. */
   stream: [peerId: number, stream: MediaStream];
+  /** A track of remote peer `peerId` arrived (audio or video), in `stream`. */
+  track: [peerId: number, track: MediaStreamTrack, stream: MediaStream];
   /** The connection to `peerId` changed state (`connected`, `failed`, `closed`, …). */
   state: [peerId: number, state: RTCPeerConnectionState];
   /** A negotiation step with `peerId` failed. */
@@ -32,6 +34,11 @@ export interface WebRtcSessionOptions {
   signal: (to: number, data: SignalData) => void;
   /** What this peer sends: a camera stream or the harness canvas's `captureStream()`. Default none. */
   stream?: MediaStream;
+  /**
+   * The microphone every connection sends alongside the video (`PeerLinkAudioOptions`:
+   * track, muted or not, bitrate cap, Opus parameters). Default none: no sound of our own.
+   */
+  audio?: PeerLinkAudioOptions;
   /** ICE servers from `welcome.iceServers` (see `parseIceServers`). Default [] (host candidates only). */
   iceServers?: RTCIceServer[];
   /** 'relay': TURN-relayed candidates only (`welcome.iceTransportPolicy`, or `ice=relay`). Default 'all'. */
@@ -46,6 +53,7 @@ export class WebRtcSession extends Emitter<WebRtcSessionEvents> {
   readonly #links = new Map<number, PeerLink>();
   readonly #lastStats = new Map<number, WebRtcStats>();
   #stream: MediaStream | undefined;
+  #audio: PeerLinkAudioOptions | undefined;
   #closed = false;
 
   constructor(options: WebRtcSessionOptions) {
@@ -57,6 +65,7 @@ export class WebRtcSession extends Emitter<WebRtcSessionEvents> {
     this.localId = options.localId;
     this.#options = options;
     this.#stream = options.stream;
+    this.#audio = options.audio ? { ...options.audio } : undefined;
   }
 
   /** Ids of the peers with a connection. */
@@ -80,10 +89,12 @@ export class WebRtcSession extends Emitter<WebRtcSessionEvents> {
       ...(this.#options.iceServers ? { iceServers: this.#options.iceServers } : {}),
       ...(this.#options.iceTransportPolicy ? { iceTransportPolicy: this.#options.iceTransportPolicy } : {}),
       ...(this.#stream ? { stream: this.#stream } : {}),
+      ...(this.#audio ? { audio: { ...this.#audio } } : {}),
       ...(this.#options.jitterBufferTargetMs !== undefined ? { jitterBufferTargetMs: this.#options.jitterBufferTargetMs } : {}),
     };
     const link = new PeerLink(options);
     link.on('stream', (stream) => this.emit('stream', peerId, stream));
+    link.on('track', (track, stream) => this.emit('track', peerId, track, stream));
     link.on('state', (state) => this.emit('state', peerId, state));
     link.on('error', (error) => this.emit('error', peerId, error));
     this.#links.set(peerId, link);
@@ -110,6 +121,17 @@ export class WebRtcSession extends Emitter<WebRtcSessionEvents> {
   async setStream(stream: MediaStream): Promise<void> {
     this.#stream = stream;
     await Promise.all([...this.#links.values()].map((link) => link.setStream(stream)));
+  }
+
+  /**
+   * Puts the microphone `track` on every connection's audio sender, or takes it off
+   * (`sending` false: muted, no packets). No renegotiation, except where a connection had no
+   * microphone before. No-op without `options.audio`.
+   */
+  async setAudio(track: MediaStreamTrack | null, sending: boolean): Promise<void> {
+    if (!this.#audio) return;
+    this.#audio = { ...this.#audio, track, sending };
+    await Promise.all([...this.#links.values()].map((link) => link.setAudio(track, sending)));
   }
 
   /** Overlay figures for `peerId` (rates since the previous call), or undefined if not connected. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { peerRows } from '../stats/overlay.ts';
 import type { PeerStatsSnapshot } from '../stats/call-stats.ts';
-import { summarizeStats, type StatsEntry } from './webrtc-stats.ts';
+import { audioPeerFigures, summarizeStats, type StatsEntry } from './webrtc-stats.ts';
 
 /** A report shaped like Chromium's getStats() output for one video receiver and sender. */
 function report(t: number, n: { bytesIn: number; frames: number; jbDelay: number; jbCount: number; decode: number; bytesOut: number; encoded: number; encode: number }): StatsEntry[] {
@@ -105,6 +105,72 @@ describe('summarizeStats', () => {
       const peer = { webrtc: { fps: 30, kbps: 900, jitterBufferDelayMs: 20, decodeMs: 2, rttMs: 1, route: 'relay/tcp' }, fps: 30, width: 640, height: 480, framesPainted: 9 } as PeerStatsSnapshot;
       expect(new Map(peerRows(peer)).get('route')).toBe('relay/tcp');
       expect(new Map(peerRows({ ...peer, webrtc: { ...peer.webrtc!, route: null } })).get('route')).toBe('–');
+    });
+  });
+
+  describe('audio', () => {
+    /** Chromium's audio inbound-rtp and outbound-rtp (fields as Chromium 156 reports them), next to a video receiver. */
+    const audioReport = (t: number, n: { packets: number; lost: number; jitter: number; jbDelay: number; jbCount: number; concealed: number; samples: number; bytesIn: number; sent: number; bytesOut: number }): StatsEntry[] => [
+      { type: 'inbound-rtp', id: 'IV', timestamp: t, kind: 'video', bytesReceived: 5_000_000, framesDecoded: 300, packetsReceived: 4000, jitter: 0.5 },
+      {
+        type: 'inbound-rtp', id: 'IA', timestamp: t, kind: 'audio', mid: '1',
+        packetsReceived: n.packets, // RTP packets, cumulative
+        packetsLost: n.lost,
+        jitter: n.jitter, // seconds
+        jitterBufferDelay: n.jbDelay, // seconds, each emitted sample's wait summed
+        jitterBufferEmittedCount: n.jbCount, // samples
+        concealedSamples: n.concealed,
+        totalSamplesReceived: n.samples,
+        bytesReceived: n.bytesIn,
+      },
+      { type: 'outbound-rtp', id: 'OA', timestamp: t, kind: 'audio', packetsSent: n.sent, bytesSent: n.bytesOut, targetBitrate: 32000 },
+    ];
+
+    it('reads packets, loss, jitter, jitter-buffer delay and concealment of the audio receiver, not the video one', () => {
+      const s = summarizeStats(audioReport(1000, { packets: 250, lost: 3, jitter: 0.004, jbDelay: 2400, jbCount: 48_000, concealed: 960, samples: 48_000, bytesIn: 20_000, sent: 240, bytesOut: 19_000 }));
+      expect(s.audio.packetsReceived).toBe(250);
+      expect(s.audio.packetsLost).toBe(3);
+      expect(s.audio.jitterMs).toBeCloseTo(4, 10);
+      expect(s.audio.jitterBufferDelayMs).toBeCloseTo(50, 10); // 2400 sample-seconds over 48 000 samples
+      expect(s.audio.concealedSamples).toBe(960);
+      expect(s.audio.concealedRatio).toBeCloseTo(0.02, 10);
+      expect(s.audio.packetsSent).toBe(240);
+      expect(s.audio.kbps).toBeNaN(); // no interval yet
+      expect(s.kbps).toBeNaN();
+      expect(s.counters.bytesReceived).toBe(5_000_000); // the video figures leave the audio bytes out
+    });
+
+    it('takes the jitter-buffer delay, concealment and bitrates over the interval since the previous report', () => {
+      const first = summarizeStats(audioReport(1000, { packets: 250, lost: 3, jitter: 0.004, jbDelay: 2400, jbCount: 48_000, concealed: 960, samples: 48_000, bytesIn: 20_000, sent: 240, bytesOut: 19_000 }));
+      const second = summarizeStats(
+        audioReport(3000, { packets: 350, lost: 3, jitter: 0.002, jbDelay: 4320, jbCount: 144_000, concealed: 960, samples: 144_000, bytesIn: 28_000, sent: 340, bytesOut: 27_000 }),
+        first,
+      );
+      // 1920 sample-seconds over 96 000 samples = 20 ms; nothing concealed since; 8000 bytes in 2 s = 32 kbit/s.
+      expect(second.audio.jitterBufferDelayMs).toBeCloseTo(20, 10);
+      expect(second.audio.concealedRatio).toBe(0);
+      expect(second.audio.kbps).toBeCloseTo(32, 10);
+      expect(second.audio.sentKbps).toBeCloseTo(32, 10);
+      expect(second.audio.jitterMs).toBeCloseTo(2, 10);
+      expect(second.audio.packetsReceived).toBe(350);
+    });
+
+    it('gives zeros for counts and NaN for figures before any audio, and the overlay shape with nulls', () => {
+      const s = summarizeStats([{ type: 'peer-connection', id: 'P', timestamp: 5 }]);
+      expect([s.audio.packetsReceived, s.audio.packetsLost, s.audio.concealedSamples, s.audio.packetsSent]).toEqual([0, 0, 0, 0]);
+      expect([s.audio.jitterMs, s.audio.jitterBufferDelayMs, s.audio.concealedRatio, s.audio.kbps]).toEqual([NaN, NaN, NaN, NaN]);
+      expect(audioPeerFigures(s)).toEqual({
+        packetsReceived: 0, packetsLost: 0, jitterMs: null, jitterBufferDelayMs: null, concealedSamples: 0,
+        concealedPercent: null, kbps: null, packetsSent: 0, sentKbps: null,
+      });
+    });
+
+    it('rounds the overlay figures to 0.1 and gives concealment in percent', () => {
+      const first = summarizeStats(audioReport(1000, { packets: 250, lost: 3, jitter: 0.00433, jbDelay: 2400, jbCount: 48_000, concealed: 960, samples: 48_000, bytesIn: 20_000, sent: 240, bytesOut: 19_000 }));
+      expect(audioPeerFigures(first)).toEqual({
+        packetsReceived: 250, packetsLost: 3, jitterMs: 4.3, jitterBufferDelayMs: 50, concealedSamples: 960,
+        concealedPercent: 2, kbps: null, packetsSent: 240, sentKbps: null,
+      });
     });
   });
 });

@@ -5,6 +5,9 @@
  * averages are taken over the interval since the previous report (pass the previous result
  * back in), falling back to lifetime averages on the first call. Pure: works on any iterable
  * of stats dictionaries, so it is tested in Node with recorded reports.
+ *
+ * Sound has figures of its own (`WebRtcStats.audio`, from the audio inbound-rtp and
+ * outbound-rtp); `audioPeerFigures` rounds them for the overlay the way the video figures are.
  */
 
 /** One stats dictionary as found in an RTCStatsReport. */
@@ -47,8 +50,34 @@ export interface WebRtcStats {
    * server (`relay/udp`, `relay/tcp`, `relay/tls`); '' before a pair is selected.
    */
   route: string;
+  /** What we hear from the peer and what we send it (audio inbound-rtp / outbound-rtp). */
+  audio: AudioStats;
   /** Cumulative counters kept for the next interval. */
   counters: Counters;
+}
+
+/** Audio figures of one peer connection; NaN where the browser gave nothing yet. */
+export interface AudioStats {
+  /** Audio RTP packets received from the peer since the connection started (0 before any). */
+  packetsReceived: number;
+  /** Audio RTP packets lost on the way to us since the start (RFC 3550 count; may dip below 0 with duplicates). */
+  packetsLost: number;
+  /** Interarrival jitter of the audio packets (RFC 3550), ms. */
+  jitterMs: number;
+  /** Average time a sample waited in the jitter buffer over the interval (lifetime on the first call), ms. */
+  jitterBufferDelayMs: number;
+  /** Samples the receiver concealed (synthesised for lost or late packets) since the start. */
+  concealedSamples: number;
+  /** Samples the receiver played out since the start (concealed ones included). */
+  totalSamplesReceived: number;
+  /** Share of the interval's samples that were concealed, 0..1 (lifetime on the first call). */
+  concealedRatio: number;
+  /** Received audio bitrate over the interval, kilobits per second. */
+  kbps: number;
+  /** Audio RTP packets we sent the peer since the start (stops growing while muted). */
+  packetsSent: number;
+  /** Sent audio bitrate over the interval, kilobits per second. */
+  sentKbps: number;
 }
 
 /** The cumulative counters a rate is computed from. */
@@ -62,6 +91,12 @@ export interface Counters {
   bytesSent: number;
   framesEncoded: number;
   totalEncodeTime: number;
+  audioBytesReceived: number;
+  audioJitterBufferDelay: number;
+  audioJitterBufferEmittedCount: number;
+  audioConcealedSamples: number;
+  audioSamplesReceived: number;
+  audioBytesSent: number;
 }
 
 function num(value: unknown): number {
@@ -73,6 +108,8 @@ export function summarizeStats(report: Iterable<StatsEntry>, previous?: WebRtcSt
   const entries = [...report];
   const inbound = entries.filter((s) => s.type === 'inbound-rtp' && (s['kind'] ?? s['mediaType']) === 'video');
   const outbound = entries.filter((s) => s.type === 'outbound-rtp' && (s['kind'] ?? s['mediaType']) === 'video');
+  const audioIn = entries.filter((s) => s.type === 'inbound-rtp' && (s['kind'] ?? s['mediaType']) === 'audio');
+  const audioOut = entries.filter((s) => s.type === 'outbound-rtp' && (s['kind'] ?? s['mediaType']) === 'audio');
   const sum = (list: StatsEntry[], key: string): number => list.reduce((total, s) => total + num(s[key]), 0);
   const timestamp = Math.max(0, ...entries.map((s) => num(s.timestamp)));
 
@@ -86,6 +123,12 @@ export function summarizeStats(report: Iterable<StatsEntry>, previous?: WebRtcSt
     bytesSent: sum(outbound, 'bytesSent'),
     framesEncoded: sum(outbound, 'framesEncoded'),
     totalEncodeTime: sum(outbound, 'totalEncodeTime'),
+    audioBytesReceived: sum(audioIn, 'bytesReceived'),
+    audioJitterBufferDelay: sum(audioIn, 'jitterBufferDelay'),
+    audioJitterBufferEmittedCount: sum(audioIn, 'jitterBufferEmittedCount'),
+    audioConcealedSamples: sum(audioIn, 'concealedSamples'),
+    audioSamplesReceived: sum(audioIn, 'totalSamplesReceived'),
+    audioBytesSent: sum(audioOut, 'bytesSent'),
   };
   const base: Counters = previous?.counters ?? { ...counters, timestamp: NaN };
   const seconds = (counters.timestamp - base.timestamp) / 1000;
@@ -116,7 +159,51 @@ export function summarizeStats(report: Iterable<StatsEntry>, previous?: WebRtcSt
     bytesSent: counters.bytesSent,
     qualityLimitationReason: String(outbound[0]?.['qualityLimitationReason'] ?? ''),
     route: routeOf(entries),
+    audio: {
+      packetsReceived: sum(audioIn, 'packetsReceived'),
+      packetsLost: sum(audioIn, 'packetsLost'),
+      // NOTE: with several audio receivers (not in this app) the worst jitter is the one heard.
+      jitterMs: audioIn.some((s) => typeof s['jitter'] === 'number') ? Math.max(...audioIn.map((s) => num(s['jitter']))) * 1000 : Number.NaN,
+      jitterBufferDelayMs: ratio(delta('audioJitterBufferDelay') * 1000, delta('audioJitterBufferEmittedCount')),
+      concealedSamples: counters.audioConcealedSamples,
+      totalSamplesReceived: counters.audioSamplesReceived,
+      concealedRatio: ratio(delta('audioConcealedSamples'), delta('audioSamplesReceived')),
+      kbps: hasInterval ? (delta('audioBytesReceived') * 8) / 1000 / seconds : Number.NaN,
+      packetsSent: sum(audioOut, 'packetsSent'),
+      sentKbps: hasInterval ? (delta('audioBytesSent') * 8) / 1000 / seconds : Number.NaN,
+    },
     counters,
+  };
+}
+
+/** The audio figures as the overlay and `stats()` show them (like `WebRtcPeerFigures`): rounded, null for NaN. */
+export interface WebRtcAudioFigures {
+  packetsReceived: number;
+  packetsLost: number;
+  jitterMs: number | null;
+  jitterBufferDelayMs: number | null;
+  concealedSamples: number;
+  /** Concealed share of the samples over the last poll, percent. */
+  concealedPercent: number | null;
+  kbps: number | null;
+  packetsSent: number;
+  sentKbps: number | null;
+}
+
+/** `stats.audio` rounded to 0.1 with NaN → null, ready for CallStats (web/stats/call-stats.ts). */
+export function audioPeerFigures(stats: WebRtcStats): WebRtcAudioFigures {
+  const orNull = (n: number): number | null => (Number.isFinite(n) ? Math.round(n * 10) / 10 : null);
+  const a = stats.audio;
+  return {
+    packetsReceived: a.packetsReceived,
+    packetsLost: a.packetsLost,
+    jitterMs: orNull(a.jitterMs),
+    jitterBufferDelayMs: orNull(a.jitterBufferDelayMs),
+    concealedSamples: a.concealedSamples,
+    concealedPercent: orNull(a.concealedRatio * 100),
+    kbps: orNull(a.kbps),
+    packetsSent: a.packetsSent,
+    sentKbps: orNull(a.sentKbps),
   };
 }
 
