@@ -15,6 +15,10 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
+    rollupOptions: {
+      // index.html is the app; audio-lab.html is the audio pipeline's test bench (web/pipeline/audio).
+      input: { main: 'web/index.html', 'audio-lab': 'web/audio-lab.html' },
+    },
   },
   server: {
     proxy: {
