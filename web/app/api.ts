@@ -13,6 +13,9 @@
  *   transcoding: { [peerId]: 'jpeg' | 'pending-jpeg' | 'pending-off' }, adapted: { [peerId]: { width, height,
  *   quality, reason } } }` (adapted: the relay shrank that peer's picture for our thin link), `toggleRecording()`,
  *   `receiveAsJpeg(peerId, on)`, `snapshotUrl(peerId)`
+ * - sound: `startAudioTap(peerId, seconds)` → Promise<boolean> records what we hear from a peer
+ *   (0: what our microphone captures); `readAudioTap(peerId)` → `{ sampleRate, startTime (local
+ *   wall clock of the first sample, ms), samples (Float32 little-endian, base64) }` or null
  * The latency harness may add its own fields to this object (`install(api)` in web/harness/).
  */
 import type { App, PaintListener, SentListener } from './app.ts';
@@ -36,6 +39,8 @@ export interface FramewireApi {
   toggleRecording: () => boolean;
   receiveAsJpeg: (peerId: number, on: boolean) => boolean;
   snapshotUrl: (peerId: number) => string | null;
+  startAudioTap: App['startAudioTap'];
+  readAudioTap: App['readAudioTap'];
   [extension: string]: unknown;
 }
 
@@ -64,5 +69,7 @@ export function createApi(app: App): FramewireApi {
     toggleRecording: () => app.toggleRecording(),
     receiveAsJpeg: (peerId, on) => app.receiveAsJpeg(peerId, on),
     snapshotUrl: (peerId) => app.snapshotUrl(peerId),
+    startAudioTap: (peerId, seconds) => app.startAudioTap(peerId, seconds),
+    readAudioTap: (peerId) => app.readAudioTap(peerId),
   };
 }

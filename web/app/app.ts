@@ -21,6 +21,7 @@ import type { FrameHeader } from '../../codec/index.ts';
 import { connectQuery, Emitter, isMessage, WS_PATH, type WelcomeMessage } from '../../protocol/index.ts';
 import { AutoLink } from '../net/auto-link.ts';
 import type { ControlMessage, RelayLink } from '../net/relay-link.ts';
+import { createAudioTap, MicrophoneError, openMicrophone, type AudioTap } from '../pipeline/audio/index.ts';
 import { CaptureError, type CaptureSource, type EncodedFrame } from '../pipeline/index.ts';
 import type { PainterKind } from '../pipeline/paint.ts';
 import { CallStats, type StatsSnapshot } from '../stats/call-stats.ts';
@@ -86,6 +87,15 @@ export class App {
   #screen: CallScreen | undefined;
   #source: CaptureSource | undefined;
   #cameraError: CaptureError | undefined;
+  /** The microphone of this join (null: none — denied, absent or `audio=0`). */
+  #microphone: MediaStream | null = null;
+  #micError: MicrophoneError | undefined;
+  /** The page's one AudioContext, made on the first join (a click: browsers let it play). */
+  #audioContext: AudioContext | null = null;
+  /** Recordings of what we hear from a peer (or, for 0, what our microphone captures): tests and benches. */
+  readonly #taps = new Map<number, AudioTap>();
+  /** The session the transport was last built for (a device change rebuilds it). */
+  #lastSession: { link: RelayLink; welcome: WelcomeMessage } | undefined;
 
   constructor(options: AppOptions) {
     this.#options = options;
@@ -102,8 +112,11 @@ export class App {
     this.#chat = new ChatController({ send, selfId: () => session.selfId, nameOf: (id) => this.#presence.nameOf(id) });
     this.#relayMedia = new RelayMedia({ send });
     const { painter, jpegMethod } = options;
+    const audioCodec = options.preset.audio === 'pcm' ? 'pcm' : 'auto';
     this.#media = new MediaController({
       source: () => this.#source,
+      microphone: () => this.#microphone,
+      audioContext: () => this.#audioContext,
       base: {
         settings: () => this.settings(),
         stats: this.stats,
@@ -115,7 +128,7 @@ export class App {
         sent: (canvas, header) => this.events.emit('sent', canvas, header),
       },
       create: (mode, context) =>
-        createMediaTransport(mode, context, { ...(painter ? { painter } : {}), ...(jpegMethod ? { jpegMethod } : {}) }),
+        createMediaTransport(mode, context, { audioCodec, ...(painter ? { painter } : {}), ...(jpegMethod ? { jpegMethod } : {}) }),
     });
 
     session.events.on('welcome', (welcome, link) => {
@@ -130,6 +143,9 @@ export class App {
       this.stats.clearPeers();
       this.#calls.reset();
       this.#presence.welcome(welcome);
+      // A fresh peer starts unmuted at the relay: say so when we are not.
+      if (!this.#settings.micOn) link.sendControl({ type: 'state', muted: true });
+      this.#lastSession = { link, welcome };
       void this.#media.rebuild(link, welcome, () => this.#presence.list());
     });
     session.events.on('lost', () => this.#media.stop());
@@ -168,8 +184,10 @@ export class App {
   }
 
   /** Where the app is: 'lobby' or 'call', the connection state, our id, the room, welcomes received since joining. */
-  state(): { view: 'lobby' | 'call'; connection: string; peerId: number; room: string | null; sessions: number; cameraError: string | null } {
+  state(): { view: 'lobby' | 'call'; connection: string; peerId: number; room: string | null; sessions: number; cameraError: string | null; micError: string | null; audio: string | null } {
     return {
+      micError: this.#micError?.code ?? null,
+      audio: this.#audioContext === null ? null : this.#audioContext.state,
       sessions: this.#session.sessions,
       view: this.#screen ? 'call' : 'lobby',
       connection: this.#session.state,
@@ -218,6 +236,31 @@ export class App {
     return snapshotUrl(base, join.room, peerId, join.secret);
   }
 
+  /**
+   * Starts recording (up to `seconds`) what we hear from `peerId`, or with 0 what our
+   * microphone captures; false when there is no such sound. For tests and benches.
+   */
+  async startAudioTap(peerId: number, seconds: number): Promise<boolean> {
+    const context = this.#audioContext;
+    if (context === null) return false;
+    const node = peerId === 0 ? (this.#microphone === null ? null : context.createMediaStreamSource(this.#microphone)) : (this.#media.transport?.audioOutput?.(peerId) ?? null);
+    if (node === null) return false;
+    this.#taps.get(peerId)?.close();
+    this.#taps.set(peerId, await createAudioTap(context, node, seconds));
+    return true;
+  }
+
+  /** What the tap of `peerId` recorded so far: sample rate, the local wall-clock time of the first sample, the samples (Float32, base64). */
+  readAudioTap(peerId: number): { sampleRate: number; startTime: number; samples: string } | null {
+    const tap = this.#taps.get(peerId);
+    if (tap === undefined) return null;
+    const { sampleRate, startTime, samples } = tap.read();
+    const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return { sampleRate, startTime, samples: btoa(binary) };
+  }
+
   /** Sends a chat message to the room; false when not connected. */
   chat(text: string): boolean {
     return this.#chat.send(text);
@@ -245,7 +288,9 @@ export class App {
       return;
     }
     this.#cameraError = undefined;
+    await this.#openAudio();
     this.#showCall(request);
+    this.#screen?.showMicrophoneProblem(this.#micError === undefined ? null : { code: this.#micError.code, message: this.#micError.message });
     this.#session.connect(request);
     this.#updateUrl();
   }
@@ -265,6 +310,10 @@ export class App {
     this.stats.mode = next.mode;
     this.#screen?.showSettings(next, previous);
     if (next.cameraOn !== previous.cameraOn) this.#source?.setEnabled?.(next.cameraOn);
+    if (next.micOn !== previous.micOn) this.#session.link?.sendControl({ type: 'state', muted: !next.micOn });
+    if (next.micDeviceId !== previous.micDeviceId || next.cameraDeviceId !== previous.cameraDeviceId) {
+      void this.#switchDevices(next, previous);
+    }
     if ((next.width !== previous.width || next.height !== previous.height) && this.#source?.stream) {
       const track = this.#source.stream.getVideoTracks()[0];
       void track?.applyConstraints({ width: { ideal: next.width }, height: { ideal: next.height } }).catch(() => undefined);
@@ -282,6 +331,55 @@ export class App {
   }
 
   // ── internals ─────────────────────────────────────────────────────────────
+
+  /**
+   * The AudioContext (once per page, on the join click) and the microphone of this join.
+   * A microphone that cannot be opened is not a reason to stay out of the call: it is said on
+   * the call screen and the call goes on without sound from us.
+   */
+  async #openAudio(): Promise<void> {
+    if (this.#options.preset.audio === 'off') return;
+    if (this.#audioContext === null && typeof AudioContext === 'function') {
+      try {
+        this.#audioContext = new AudioContext({ sampleRate: 48_000, latencyHint: 'interactive' });
+      } catch {
+        this.#audioContext = new AudioContext({ latencyHint: 'interactive' });
+      }
+    }
+    void this.#audioContext?.resume().catch(() => undefined);
+    this.#microphone?.getTracks().forEach((t) => t.stop());
+    this.#microphone = null;
+    try {
+      const deviceId = this.#settings.micDeviceId;
+      this.#microphone = await openMicrophone(deviceId === undefined ? {} : { deviceId });
+      this.#micError = undefined;
+    } catch (error) {
+      this.#micError = error instanceof MicrophoneError ? error : undefined;
+      console.warn('[framewire] no microphone; the call goes on without sound from us', error);
+    }
+  }
+
+  /** A picker chose another microphone or camera: reopen it and rebuild the transport (same session, same peer id). */
+  async #switchDevices(next: MediaSettings, previous: MediaSettings): Promise<void> {
+    if (next.micDeviceId !== previous.micDeviceId) {
+      await this.#openAudio();
+      this.#screen?.showMicrophoneProblem(this.#micError === undefined ? null : { code: this.#micError.code, message: this.#micError.message });
+    }
+    if (next.cameraDeviceId !== previous.cameraDeviceId && this.#source?.kind === 'camera') {
+      try {
+        const source = await openSource({ source: this.#options.preset.source, allowNoCamera: false, settings: this.settings(), api: () => window.framewire });
+        this.#source.close();
+        this.#source = source;
+        const preview = source.image;
+        const join = this.#session.join;
+        if (join && (preview instanceof HTMLVideoElement || preview instanceof HTMLCanvasElement)) this.#screen?.view.tile(0, join.name, next.mode).setMedia(preview);
+      } catch (error) {
+        this.#notifications.toast(`Could not switch the camera: ${error instanceof Error ? error.message : String(error)}`, 8000);
+      }
+    }
+    const last = this.#lastSession;
+    if (last !== undefined && this.#session.link === last.link) void this.#media.rebuild(last.link, last.welcome, () => this.#presence.list());
+  }
 
   /** The link for `join`: WebSocket to `wsBase` (or the page's host), HTTP to its origin, as `transport=` allows. */
   #createLink(join: JoinRequest): RelayLink {
@@ -334,8 +432,13 @@ export class App {
 
   #teardown(): void {
     this.#endSession();
+    this.#lastSession = undefined;
     this.#source?.close();
     this.#source = undefined;
+    this.#microphone?.getTracks().forEach((t) => t.stop());
+    this.#microphone = null;
+    for (const tap of this.#taps.values()) tap.close();
+    this.#taps.clear();
     this.#screen?.close();
     this.#screen = undefined;
   }
@@ -375,6 +478,7 @@ export class App {
       onSettings: (patch) => this.setSettings(patch),
       onLeave: () => this.leave(),
       snapshotUrl: (peerId) => this.snapshotUrl(peerId),
+      audioLevel: (peerId) => this.#media.transport?.audioLevel?.(peerId) ?? null,
     });
   }
 

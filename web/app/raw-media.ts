@@ -18,14 +18,16 @@
  * settings are its ceilings; the socket-busy skip above stays as the safety net. Without
  * any `delivery` (an old relay) frames go exactly as before.
  */
-import { codecName, decodeFrame, FrameError, type Frame } from '../../codec/index.ts';
+import { codecName, decodeFrame, FrameError, isAudioCodec, type Frame } from '../../codec/index.ts';
 import { isMessage, type DeliveryMessage } from '../../protocol/index.ts';
 import { AckBatcher, isAckRefusal } from '../net/ack-batcher.ts';
 import { localNow } from '../net/clock-offset.ts';
+import { AudioReceiver, AudioSender, type AudioCodecName } from '../pipeline/audio/index.ts';
 import { Capture } from '../pipeline/capture.ts';
 import { FrameDecoder } from '../pipeline/decode.ts';
 import { CODECS, rawCodec } from '../pipeline/codecs.ts';
-import type { CaptureTick, FrameEncoder, MediaContext, MediaTransport, Painter, RemotePeer } from '../pipeline/index.ts';
+import type { CaptureTick, DecodedImage, FrameEncoder, MediaContext, MediaTransport, Painter, RemotePeer } from '../pipeline/index.ts';
+import { PaintHold, paintHoldMs } from '../pipeline/lip-sync.ts';
 import { createPainter, type PainterKind } from '../pipeline/paint.ts';
 import type { Ceilings } from '../rate/rate-controller.ts';
 import type { ReceiverReportTuple } from '../rate/receiver-cap.ts';
@@ -42,6 +44,8 @@ export interface RawMediaOptions {
   relayStatsMs?: number;
   /** Time between two `ack` messages while frames arrive, ms. Default `DEFAULT_ACK_INTERVAL_MS` (50). */
   ackIntervalMs?: number;
+  /** Audio codec sent: 'auto' (Opus where the browser encodes it, else PCM) or one forced. Default 'auto'. */
+  audioCodec?: 'auto' | AudioCodecName;
 }
 
 export const DEFAULT_RELAY_STATS_MS = 2000;
@@ -54,6 +58,15 @@ const DEFAULT_PROBE_RTT_MS = 50;
 interface Receiver {
   decoder: FrameDecoder;
   painter: Painter;
+  /** Lip sync: decoded pictures wait here for their sound (web/pipeline/lip-sync.ts). */
+  hold: PaintHold<Decoded>;
+}
+
+/** A decoded picture on its way to the painter. */
+interface Decoded {
+  image: DecodedImage;
+  frame: Frame;
+  decodeMs: number;
 }
 
 export class RawMedia implements MediaTransport {
@@ -72,6 +85,9 @@ export class RawMedia implements MediaTransport {
   #statsTimer: ReturnType<typeof setInterval> | undefined;
   readonly #rate: SenderRate;
   #acks: AckBatcher | undefined;
+  #audioSender: AudioSender | undefined;
+  #audioReceiver: AudioReceiver | undefined;
+  #audioStatsTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(context: MediaContext, options: RawMediaOptions = {}) {
     this.#ctx = context;
@@ -96,9 +112,13 @@ export class RawMedia implements MediaTransport {
         if (isMessage(message, 'delivery')) return this.#onDelivery(message);
         if (isMessage(message, 'error') && isAckRefusal(message)) return this.#acks?.refused();
         if (!isMessage(message, 'stats') || typeof message.drops !== 'object' || message.drops === null) return;
+        const audioDrops = (typeof message.audioDrops === 'object' && message.audioDrops !== null ? message.audioDrops : {}) as Record<string, unknown>;
         for (const [source, count] of Object.entries(message.drops as Record<string, unknown>)) {
           const id = Number(source);
-          if (this.#peers.has(id) && typeof count === 'number') this.#ctx.stats.peer(id).relayDropped = count;
+          if (!this.#peers.has(id) || typeof count !== 'number') continue;
+          const audio = typeof audioDrops[source] === 'number' ? audioDrops[source] : 0;
+          this.#ctx.stats.peer(id).relayDropped = count - audio;
+          this.#ctx.stats.peer(id).relayAudioDropped = audio;
         }
       }),
     );
@@ -112,6 +132,7 @@ export class RawMedia implements MediaTransport {
       ...(this.#options.ackIntervalMs === undefined ? {} : { intervalMs: this.#options.ackIntervalMs }),
     });
     this.#capture.start();
+    void this.#startAudio();
   }
 
   peerJoined(peer: RemotePeer): void {
@@ -127,7 +148,9 @@ export class RawMedia implements MediaTransport {
     const receiver = this.#receivers.get(peerId);
     receiver?.decoder.close();
     receiver?.painter.close();
+    receiver?.hold.close();
     this.#receivers.delete(peerId);
+    this.#audioReceiver?.remove(peerId);
     this.#rate.forgetReceiver(peerId);
     this.#ctx.stats.removePeer(peerId);
   }
@@ -141,6 +164,16 @@ export class RawMedia implements MediaTransport {
       this.#encoder = this.#makeEncoder(settings.mode);
     }
     this.#rate.setCeilings(ceilingsOf(settings));
+    if (settings.micOn !== previous.micOn) this.#audioSender?.setMuted(!settings.micOn);
+  }
+
+  audioLevel(peerId: number): number | null {
+    if (peerId === 0) return this.#audioSender === undefined ? null : this.#audioSender.level();
+    return this.#audioReceiver?.level(peerId) ?? null;
+  }
+
+  audioOutput(peerId: number): AudioNode | null {
+    return this.#audioReceiver?.output(peerId) ?? null;
   }
 
   close(): void {
@@ -150,13 +183,71 @@ export class RawMedia implements MediaTransport {
     this.#encoder.close();
     this.#acks?.close();
     this.#ctx.stats.rate = null;
+    this.#ctx.stats.audio = null;
     clearInterval(this.#statsTimer);
+    clearInterval(this.#audioStatsTimer);
+    this.#audioSender?.close();
+    this.#audioReceiver?.close();
     for (const off of this.#unsubscribe) off();
-    for (const { decoder, painter } of this.#receivers.values()) {
+    for (const { decoder, painter, hold } of this.#receivers.values()) {
+      hold.close();
       decoder.close();
       painter.close();
     }
     this.#receivers.clear();
+  }
+
+  /**
+   * Sound: our microphone out (when there is one) and every peer's sound in, on the page's
+   * AudioContext. Without a context (no Web Audio) the call is silent but goes on; a failure
+   * to start is logged, never thrown into the call.
+   */
+  async #startAudio(): Promise<void> {
+    const context = this.#ctx.audioContext;
+    if (context === null) return;
+    const connection = this.#ctx.connection;
+    const clockOffset = (): number => connection.clock.offset;
+    try {
+      const receiver = await AudioReceiver.create({ context, clockOffset });
+      if (this.#closed) return receiver.close();
+      this.#audioReceiver = receiver;
+      const microphone = this.#ctx.microphone;
+      if (microphone !== null) {
+        const sender = await AudioSender.create({
+          context,
+          stream: microphone,
+          send: (bytes) => connection.sendAudio(bytes),
+          nextSeq: () => this.#nextSeq(),
+          clockOffset,
+          codec: this.#options.audioCodec ?? 'auto',
+        });
+        if (this.#closed) return sender.close();
+        sender.setMuted(!this.#settings.micOn);
+        this.#audioSender = sender;
+      }
+    } catch (error) {
+      if (!this.#closed) console.warn('[framewire] audio could not start; the call goes on without sound', error);
+    }
+    this.#audioStatsTimer = setInterval(() => this.#showAudio(), 500);
+  }
+
+  /** The audio figures into the stats. */
+  #showAudio(): void {
+    const sender = this.#audioSender;
+    if (sender !== undefined) this.#ctx.stats.audio = { ...sender.stats(), level: sender.level() };
+    const receiver = this.#audioReceiver;
+    if (receiver === undefined) return;
+    for (const id of this.#peers.keys()) {
+      const figures = receiver.stats(id);
+      this.#ctx.stats.peer(id).audio = figures === null ? null : { ...figures };
+    }
+  }
+
+  /** The sender's ONE frame counter, shared by its audio and video frames (docs/protocol.md › seq). */
+  #nextSeq(): number {
+    const seq = this.#seq;
+    this.#seq = (seq + 1) >>> 0;
+    return seq;
   }
 
   /** The encoder of `mode`'s codec (JPEG for a mode without one, as before). */
@@ -187,7 +278,8 @@ export class RawMedia implements MediaTransport {
       ({ width, height, quality } = plan);
     }
     this.#encoding = true;
-    const seq = this.#seq;
+    // NOTE: taken now, not when sent: audio frames take numbers from the same counter meanwhile.
+    const seq = this.#nextSeq();
     const captureTime = tick.captureTime + connection.clock.offset;
     const encoder = this.#encoder;
     encoder
@@ -198,7 +290,6 @@ export class RawMedia implements MediaTransport {
         const result = connection.sendFrame(encoded.bytes);
         if (result === 'sent') {
           this.#rate.onSent(seq, encoded.bytes.byteLength, localNow());
-          this.#seq = (this.#seq + 1) >>> 0;
           stats.sent(encoded.bytes.byteLength, width, height, encoded.encodeMs);
           stats.captureClock = this.#capture.clock;
           this.#ctx.sent(encoded.canvas, encoded.header);
@@ -225,7 +316,12 @@ export class RawMedia implements MediaTransport {
     }
     const id = frame.sourceId;
     if (!this.#peers.has(id)) return; // not (or no longer) in our room's peer list
+    // Audio frames are acknowledged too: the relay's ack window holds them until we do.
     this.#acks?.record(id, frame.seq, localNow() + this.#ctx.connection.clock.offset);
+    if (isAudioCodec(frame.codec)) {
+      this.#audioReceiver?.push(frame);
+      return;
+    }
     this.#ctx.stats.peer(id).received(frame.byteLength, frame.width, frame.height, codecName(frame.codec) ?? '');
     this.#receiver(id).decoder.push(frame);
   }
@@ -272,17 +368,29 @@ export class RawMedia implements MediaTransport {
     if (receiver !== undefined) return receiver;
     const painter = createPainter(this.#options.painter);
     painter.canvas.className = 'tile-media';
-    const decoder = new FrameDecoder({
-      bgraOutput: painter.bgraInput,
-      onDecoded: (image, frame, decodeMs) => {
+    const relayNow = (): number => localNow() + this.#ctx.connection.clock.offset;
+    const hold = new PaintHold<Decoded>({
+      paint: ({ image, frame, decodeMs }) => {
         painter.paint(image);
-        const latency = localNow() + this.#ctx.connection.clock.offset - frame.captureTime;
-        this.#ctx.stats.peer(id).painted(latency, decodeMs);
+        const latency = relayNow() - frame.captureTime;
+        const stats = this.#ctx.stats.peer(id);
+        stats.painted(latency, decodeMs);
+        const audioDelay = this.#audioReceiver?.playoutDelayMs(id) ?? null;
+        if (audioDelay !== null) stats.avOffset(latency - audioDelay);
         this.#ctx.painted(id, painter.canvas, frame);
       },
+      drop: ({ image }) => {
+        if (image.kind === 'bitmap') image.bitmap.close();
+        this.#ctx.stats.peer(id).dropped();
+      },
+    });
+    const decoder = new FrameDecoder({
+      bgraOutput: painter.bgraInput,
+      // Lip sync: held until its sound is heard (at most MAX_HOLD_MS), when the sound is later.
+      onDecoded: (image, frame, decodeMs) => hold.offer({ image, frame, decodeMs }, paintHoldMs(relayNow() - frame.captureTime, this.#audioReceiver?.playoutDelayMs(id) ?? null)),
       onDropped: () => this.#ctx.stats.peer(id).dropped(),
     });
-    receiver = { decoder, painter };
+    receiver = { decoder, painter, hold };
     this.#receivers.set(id, receiver);
     this.#ctx.showMedia(id, painter.canvas);
     return receiver;
