@@ -45,6 +45,31 @@ describe('npm run bot', () => {
     expect(report.sources[String(done.peerId)]).toMatchObject({ codec: 'bgra', width: 96, height: 64 });
   });
 
+  it('--audio tone sends Opus too; --receive reports it apart from video', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent' });
+    const url = `ws://127.0.0.1:${relay.port}/ws`;
+    const receiving = runCli(['--url', url, '--room', 'cliaudio', '--name', 'rx', '--receive', '--seconds', '3.5']);
+    await expect.poll(() => relay!.peers('cliaudio').length, { timeout: 10_000 }).toBe(1);
+    const sending = await runCli(['--url', url, '--room', 'cliaudio', '--res', '96x64', '--fps', '10', '--seconds', '1.5', '--audio', 'tone']);
+    expect(sending.stderr).toBe('');
+    expect(sending.code).toBe(0);
+    const done = JSON.parse(sending.lines.at(-1)!) as { event: string; sent: number; audioSent: number; peerId: number };
+    expect(done.audioSent).toBeGreaterThanOrEqual(60);
+    const received = await receiving;
+    expect(received.code).toBe(0);
+    const summary = JSON.parse(received.lines.at(-1)!) as { event: string; frames: number; audio: { packets: number; missing: number; lossPercent: number; latencyMs: { p50: number; p95: number } } };
+    expect(summary.event).toBe('done');
+    expect(summary.frames).toBe(done.sent);
+    expect(summary.audio).toMatchObject({ packets: done.audioSent, missing: 0, lossPercent: 0 });
+    expect(summary.audio.latencyMs.p50).toBeGreaterThan(0);
+  });
+
+  it('exits 2 on --audio with --no-audio', async () => {
+    const { code, stderr } = await runCli(['--url', 'ws://127.0.0.1:1/ws', '--room', 'x', '--audio', 'tone', '--no-audio']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--audio and --no-audio exclude each other');
+  });
+
   it('fails with exit 1 and a clear message when ffmpeg is missing', async () => {
     relay = await startRelay({ port: 0, logLevel: 'silent' });
     const { code, stderr } = await runCli(['--url', relay.url, '--room', 'cli', '--seconds', '1'], { FFMPEG_PATH: '/nonexistent/ffmpeg' });

@@ -1,10 +1,10 @@
 /**
  * `npm run bot -- --url ws://HOST:PORT/ws --room R [--name N] [--source testsrc|FILE]
  *   [--codec jpeg|bgra] [--res 640x480] [--fps 30] [--seconds N] [--quality 75] [--secret S]
- *   [--count N] [--receive [--transcode]]`
+ *   [--count N] [--audio tone|FILE | --no-audio] [--receive [--transcode]]`
  *
  * A synthetic participant: streams a test pattern or a file into a room, or (`--receive`)
- * only receives and reports frames, fps and latency. Prints one JSON line per second and a
+ * only receives and reports frames, fps and latency (video and audio apart). Prints one JSON line per second and a
  * JSON summary at the end; exits 0 when done, 1 on a failure (e.g. ffmpeg's error).
  */
 import { parseArgs } from 'node:util';
@@ -21,7 +21,10 @@ const USAGE = `usage: npm run bot -- --url ws://HOST:PORT/ws --room ROOM [option
   --seconds N         stop after N seconds (default: run until Ctrl-C)
   --secret S          room secret
   --count N           run N bots in this process (default 1)
-  --receive           receive only: report frames, fps and latency (same-clock latency)
+  --audio A           also send Opus audio: tone (1 kHz, 200 ms every second) | an audio file (looped)
+  --no-audio          video only (the default)
+  --audio-bitrate B   Opus bitrate, bit/s (default 32000)
+  --receive           receive only: report frames, fps, latency, and audio packets, missing ones and latency
   --transcode         with --receive: ask the relay for JPEG from BGRA senders`;
 
 function fail(message: string): never {
@@ -50,6 +53,9 @@ async function main(): Promise<void> {
       seconds: { type: 'string' },
       secret: { type: 'string' },
       count: { type: 'string' },
+      audio: { type: 'string' },
+      'no-audio': { type: 'boolean', default: false },
+      'audio-bitrate': { type: 'string' },
       receive: { type: 'boolean', default: false },
       transcode: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -63,6 +69,8 @@ async function main(): Promise<void> {
   const res = /^(\d+)x(\d+)$/.exec(values.res);
   if (res === null) fail(`--res must be WIDTHxHEIGHT [res:${values.res}]`);
   if (values.codec !== 'jpeg' && values.codec !== 'bgra') fail(`--codec must be jpeg or bgra [codec:${values.codec}]`);
+  if (values.audio !== undefined && values['no-audio']) fail('--audio and --no-audio exclude each other');
+  if (values.audio === '') fail('--audio must be tone or a file path');
   const count = number('count', values.count, 1);
   const seconds = number('seconds', values.seconds, 0);
   const nameOf = (i: number): string => (count > 1 ? `${values.name}-${i + 1}` : values.name);
@@ -94,6 +102,8 @@ async function main(): Promise<void> {
         fps: number('fps', values.fps, 30),
         quality: values.quality === undefined ? undefined : number('quality', values.quality, 75),
         seconds,
+        audio: values['no-audio'] ? undefined : values.audio,
+        audioBitrate: values['audio-bitrate'] === undefined ? undefined : number('audio-bitrate', values['audio-bitrate'], 32000),
       }),
   );
   const timer = setInterval(() => {
@@ -113,18 +123,24 @@ async function main(): Promise<void> {
 
 function summary(report: ReceiverReport): object {
   const round = (n: number): number => Math.round(n * 10) / 10;
+  const latency = (l: ReceiverReport['latencyMs']): object | null =>
+    l && { mean: round(l.mean), p50: round(l.p50), p95: round(l.p95), max: round(l.max) };
   return {
     peerId: report.peerId,
     frames: report.frames,
     invalid: report.invalid,
     fps: round(report.fps),
-    latencyMs: report.latencyMs && {
-      mean: round(report.latencyMs.mean),
-      p50: round(report.latencyMs.p50),
-      p95: round(report.latencyMs.p95),
-      max: round(report.latencyMs.max),
-    },
+    latencyMs: latency(report.latencyMs),
     sources: report.sources,
+    audio: report.audio && {
+      packets: report.audio.packets,
+      missing: report.audio.missing,
+      lossPercent: round(report.audio.lossRatio * 100),
+      latencyMs: latency(report.audio.latencyMs),
+      sources: Object.fromEntries(
+        Object.entries(report.audio.sources).map(([id, s]) => [id, { ...s, missingMs: round(s.missingMs), latencyMs: latency(s.latencyMs) }]),
+      ),
+    },
   };
 }
 

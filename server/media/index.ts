@@ -1,7 +1,9 @@
 /**
  * Server-side media (ffmpeg + sharp) attached to a running relay: recording (frame log +
- * MP4 per participant), snapshots over HTTP, relay-side BGRA→JPEG transcoding on request,
- * and automatic per-receiver downscaling for receivers on thin paths (thin-receiver.ts). The
+ * MP4 per participant, with an AAC track from its audio frames), snapshots over HTTP,
+ * relay-side BGRA→JPEG transcoding on request, and automatic per-receiver downscaling for
+ * receivers on thin paths (thin-receiver.ts). Audio frames (Opus, PCM) never reach a picture
+ * path: snapshots keep the latest picture, the transcoders hand audio on as it is. The
  * relay CLI (server/main.ts) calls `attachMedia` once after the relay starts. Everything
  * goes through the relay's public API: `frame`/`peer-joined`/`peer-left` events, the
  * `record` and `transcode` control types, and the snapshot route.
@@ -25,8 +27,11 @@ export { ReceiverBot, type ReceiverBotOptions, type ReceiverReport } from './rec
 export { replayFrameLog, type ReplayOptions, type ReplayStats } from './replay.ts';
 export { FrameLogWriter, readFrameLog } from './frame-log.ts';
 export { Mp4Writer, type Mp4WriterOptions } from './mp4-writer.ts';
-export { probeVideo, type VideoProbe } from './probe.ts';
+export { probeMedia, probeVideo, type MediaProbe, type VideoProbe } from './probe.ts';
 export { VideoSource, type VideoSourceOptions } from './video-source.ts';
+export { AudioSource, type AudioSourceOptions, type AudioPacket } from './audio-source.ts';
+export { OggReader, OggError, type OggPacket } from './ogg-reader.ts';
+export { RelayClock } from './relay-clock.ts';
 export type { RecordingFiles } from './recorder.ts';
 
 /** Options of `attachMedia`. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ebmlSize, matroskaFrame, matroskaHeader } from './matroska-muxer.ts';
+import { ebmlSize, matroskaBlock, matroskaFrame, matroskaHead, matroskaHeader } from './matroska-muxer.ts';
+import { opusHead } from './opus-packet.ts';
 
 describe('Matroska muxer', () => {
   describe('ebmlSize', () => {
@@ -54,6 +55,33 @@ describe('Matroska muxer', () => {
       // PixelWidth 640 = 0xB0 0x82 0x02 0x80, PixelHeight 480 = 0xBA 0x82 0x01 0xE0.
       expect(Buffer.from(header).includes(Buffer.from([0xb0, 0x82, 0x02, 0x80]))).toBe(true);
       expect(Buffer.from(header).includes(Buffer.from([0xba, 0x82, 0x01, 0xe0]))).toBe(true);
+    });
+  });
+
+  describe('audio tracks', () => {
+    it('an Opus track: TrackType 2, A_OPUS, the OpusHead as CodecPrivate, 48000 Hz as an f64, channels', () => {
+      const head = Buffer.from(matroskaHead([{ kind: 'video', width: 64, height: 48 }, { kind: 'audio', codec: 'opus', sampleRate: 48000, channels: 1, codecPrivate: opusHead(1, 0, 48000) }]));
+      expect(head.includes(Buffer.from([0xd7, 0x81, 0x02]))).toBe(true); // TrackNumber 2
+      expect(head.includes(Buffer.from([0x83, 0x81, 0x02]))).toBe(true); // TrackType 2 (audio)
+      expect(head.includes(Buffer.from([0x86, 0x86, ...Buffer.from('A_OPUS')]))).toBe(true); // CodecID
+      expect(head.includes(Buffer.from([0x63, 0xa2, 0x93, ...opusHead(1, 0, 48000)]))).toBe(true); // CodecPrivate, 19 bytes
+      expect(head.includes(Buffer.from([0xb5, 0x88, 0x40, 0xe7, 0x70, 0x00, 0x00, 0x00, 0x00, 0x00]))).toBe(true); // SamplingFrequency 48000.0 (f64 BE)
+      expect(head.includes(Buffer.from([0x9f, 0x81, 0x01]))).toBe(true); // Channels 1
+    });
+
+    it('a PCM track: A_PCM/INT/LIT with BitDepth 16', () => {
+      const head = Buffer.from(matroskaHead([{ kind: 'audio', codec: 'pcm', sampleRate: 16000, channels: 2 }]));
+      expect(head.toString('latin1')).toContain('A_PCM/INT/LIT');
+      expect(head.includes(Buffer.from([0x62, 0x64, 0x81, 0x10]))).toBe(true); // BitDepth 16
+      expect(head.includes(Buffer.from([0x9f, 0x81, 0x02]))).toBe(true); // Channels 2
+    });
+
+    it('a block of track 2 says so in its SimpleBlock; bad tracks are refused', () => {
+      const [head] = matroskaBlock(2, 20, Uint8Array.of(0x78, 1, 2));
+      expect([...head!.subarray(-4)]).toEqual([0x82, 0x00, 0x00, 0x80]); // track 2, relative timecode 0, keyframe
+      expect(() => matroskaBlock(0, 0, new Uint8Array(1))).toThrow(RangeError);
+      expect(() => matroskaHead([{ kind: 'audio', codec: 'opus', sampleRate: 48000, channels: 1 }])).toThrow(TypeError);
+      expect(() => matroskaHead([])).toThrow(RangeError);
     });
   });
 });

@@ -4,8 +4,18 @@
  * variable frame rate plays back at the speed it was captured. BGRA frames are turned into
  * JPEG with sharp first. Bounded: when ffmpeg falls behind by `maxPendingFrames`, new frames
  * are dropped (counted), never queued without limit.
+ *
+ * Audio frames (Opus, PCM) go to a Matroska file next to the MP4 (`<path>.audio.mka`,
+ * audio-track-writer.ts) as they come — whenever the first one comes, before or after the
+ * video. `close()` then makes the MP4's AAC track from it: one more ffmpeg run copies the
+ * H.264 and encodes the audio, each input shifted by its first captureTime − the earliest
+ * first captureTime of both, so the file starts with the first frame or sample of either
+ * and a 1 s offset in capture is 1 s in the file. Gaps in the audio (lost frames, DTX) of
+ * 15 ms or more are filled with silence (`aresample` async), so later audio stays in sync.
  */
-import { Codec, type Frame } from '../../codec/index.ts';
+import { rename, rm } from 'node:fs/promises';
+import { Codec, isAudioCodec, type Frame } from '../../codec/index.ts';
+import { AudioTrackWriter } from './audio-track-writer.ts';
 import { spawnFfmpeg, type FfmpegProcess } from './ffmpeg.ts';
 import { bgraToJpeg, checkQuality } from './jpeg.ts';
 import { matroskaFrame, matroskaHeader } from './matroska-muxer.ts';
@@ -20,6 +30,17 @@ export const DEFAULT_MP4_PRESET = 'veryfast';
 export const DEFAULT_MP4_CRF = 23;
 /** Milliseconds `close()` lets ffmpeg finish the file before killing it. */
 export const DEFAULT_MP4_FINISH_TIMEOUT_MS = 30_000;
+/** AAC bitrate of the MP4's audio track, bit/s. */
+export const DEFAULT_MP4_AUDIO_BITRATE = 64_000;
+/**
+ * The slowest AAC encoding `close()` allows for, × real time: the audio track is made when
+ * the recording closes, and ffmpeg's native AAC encoder (opus decode + aac encode) ran at
+ * ≈ 40× real time here (600 s of audio in 15 s on one core). `close()` waits
+ * `finishTimeoutMs` + the audio's length ÷ this.
+ */
+const AUDIO_ENCODE_MIN_SPEED = 10;
+/** An audio gap of at least this (s) is filled with silence (aresample `min_hard_comp`); smaller jitter is ignored. */
+const AUDIO_GAP_FILL_SECONDS = 0.015;
 
 /** Options of `Mp4Writer`. */
 export interface Mp4WriterOptions {
@@ -31,8 +52,10 @@ export interface Mp4WriterOptions {
   preset?: string;
   /** libx264 CRF, 0..51. Default 23. */
   crf?: number;
-  /** Milliseconds `close()` waits for ffmpeg to finish the file before killing it (the file is then incomplete). Default 30000. */
+  /** Milliseconds `close()` waits for ffmpeg to finish the file before killing it (the file is then incomplete); the audio step gets this + the audio's length ÷ 10. Default 30000. */
   finishTimeoutMs?: number;
+  /** AAC bitrate of the audio track, bit/s. Default 64000. */
+  audioBitrate?: number;
 }
 
 /** Counters of an `Mp4Writer`. */
@@ -41,6 +64,10 @@ export interface Mp4WriterStats {
   written: number;
   /** Frames dropped because ffmpeg or the converter was behind. */
   dropped: number;
+  /** Audio frames kept for the audio track. */
+  audioWritten: number;
+  /** Audio frames dropped (another format than the first, out of order, disk behind). */
+  audioDropped: number;
 }
 
 export class Mp4Writer {
@@ -53,7 +80,8 @@ export class Mp4Writer {
   #chain: Promise<void> = Promise.resolve();
   #failure: Error | null = null;
   #closed: Promise<void> | null = null;
-  readonly #stats: Mp4WriterStats = { written: 0, dropped: 0 };
+  #audio: AudioTrackWriter | null = null;
+  readonly #stats = { written: 0, dropped: 0 };
 
   constructor(path: string, options: Mp4WriterOptions = {}) {
     this.path = path;
@@ -63,6 +91,7 @@ export class Mp4Writer {
       preset: options.preset ?? DEFAULT_MP4_PRESET,
       crf: options.crf ?? DEFAULT_MP4_CRF,
       finishTimeoutMs: options.finishTimeoutMs ?? DEFAULT_MP4_FINISH_TIMEOUT_MS,
+      audioBitrate: options.audioBitrate ?? DEFAULT_MP4_AUDIO_BITRATE,
     };
     checkQuality(this.#options.jpegQuality);
     if (!Number.isInteger(this.#options.maxPendingFrames) || this.#options.maxPendingFrames < 1) {
@@ -72,7 +101,13 @@ export class Mp4Writer {
 
   /** Frames written and dropped so far. */
   get stats(): Readonly<Mp4WriterStats> {
-    return { ...this.#stats };
+    const audio = this.#audio?.stats;
+    return { ...this.#stats, audioWritten: audio?.written ?? 0, audioDropped: audio?.dropped ?? 0 };
+  }
+
+  /** Path of the audio kept until `close()` makes the audio track (deleted then). */
+  get audioPath(): string {
+    return `${this.path}.audio.mka`;
   }
 
   /** Pid of the ffmpeg child (after the first frame), for diagnostics and tests. */
@@ -81,10 +116,15 @@ export class Mp4Writer {
   }
 
   /**
-   * Queues one frame (JPEG or BGRA). Returns false if it was dropped (writer behind, closed
-   * or failed). The frame's bytes are only read, never modified.
+   * Queues one frame (JPEG or BGRA, or audio: Opus or PCM). Returns false if it was dropped
+   * (writer behind, closed or failed). The frame's bytes are only read, never modified.
    */
   write(frame: Frame): boolean {
+    if (isAudioCodec(frame.codec)) {
+      if (this.#closed !== null) return false;
+      this.#audio ??= new AudioTrackWriter(this.audioPath);
+      return this.#audio.write(frame);
+    }
     if (this.#closed !== null || this.#failure !== null || this.#pending >= this.#options.maxPendingFrames) {
       this.#stats.dropped++;
       return false;
@@ -114,12 +154,23 @@ export class Mp4Writer {
   async #close(): Promise<void> {
     await this.#chain;
     const ffmpeg = this.#ffmpeg;
-    if (ffmpeg === null) return;
-    ffmpeg.stdin!.end();
+    const audio = this.#audio;
+    await audio?.close();
+    if (ffmpeg !== null) {
+      ffmpeg.stdin!.end();
+      await this.#finish(ffmpeg, 'MP4', this.#options.finishTimeoutMs);
+      if (this.#failure !== null) throw this.#failure;
+    }
+    if (audio === null || audio.stats.written === 0) return;
+    await this.#addAudio(audio);
+  }
+
+  /** Waits for `ffmpeg` to exit, killing it after `timeoutMs`; a failure goes to `#failure`. */
+  async #finish(ffmpeg: FfmpegProcess, what: string, timeoutMs: number): Promise<void> {
     const timer = setTimeout(() => {
-      this.#failure ??= new Error(`ffmpeg did not finish the MP4 within ${this.#options.finishTimeoutMs} ms [path:${this.path}]`);
+      this.#failure ??= new Error(`ffmpeg did not finish the ${what} within ${Math.round(timeoutMs)} ms [path:${this.path}]`);
       void ffmpeg.close();
-    }, this.#options.finishTimeoutMs);
+    }, timeoutMs);
     try {
       await ffmpeg.done;
     } catch (error) {
@@ -127,13 +178,44 @@ export class Mp4Writer {
     } finally {
       clearTimeout(timer);
     }
-    if (this.#failure !== null) throw this.#failure;
+  }
+
+  /**
+   * Makes the MP4 with the audio track: the H.264 of the video-only MP4 copied (if there was
+   * video), the kept audio encoded to AAC, each shifted by its first captureTime − the
+   * earliest. The result replaces the video-only MP4; the kept audio file is deleted. On a
+   * failure both files stay as they are.
+   */
+  async #addAudio(audio: AudioTrackWriter): Promise<void> {
+    const audioFirst = audio.firstCapture!;
+    const video = this.#ffmpeg !== null;
+    const origin = video ? Math.min(this.#firstCapture, audioFirst) : audioFirst;
+    const seconds = (ms: number): string => (ms / 1000).toFixed(6);
+    const output = `${this.path}.muxing.mp4`;
+    const args = [
+      ...(video ? ['-itsoffset', seconds(this.#firstCapture - origin), '-i', this.path] : []),
+      '-itsoffset', seconds(audioFirst - origin), '-i', audio.path,
+      ...(video ? ['-map', '0:v:0', '-map', '1:a:0', '-c:v', 'copy'] : ['-map', '0:a:0']),
+      '-af', `aresample=async=1:min_hard_comp=${AUDIO_GAP_FILL_SECONDS}`,
+      '-c:a', 'aac', '-b:a', String(this.#options.audioBitrate),
+      '-movflags', '+faststart',
+      '-f', 'mp4', '-y', output,
+    ];
+    const timeoutMs = this.#options.finishTimeoutMs + audio.stats.audioMs / AUDIO_ENCODE_MIN_SPEED;
+    await this.#finish(spawnFfmpeg({ args }), 'MP4 with audio', timeoutMs);
+    if (this.#failure !== null) {
+      await rm(output, { force: true });
+      throw this.#failure;
+    }
+    await rename(output, this.path);
+    await rm(audio.path, { force: true });
   }
 
   /** Kills ffmpeg without finishing the file (for shutdown on errors). Safe to call twice. */
   async abort(): Promise<void> {
     this.#failure ??= new Error('mp4 writer aborted');
     await this.#ffmpeg?.close();
+    await this.#audio?.close().catch(() => undefined);
   }
 
   #start(first: Frame): void {

@@ -41,3 +41,90 @@ export async function probeVideo(path: string): Promise<VideoProbe> {
     durationSeconds: Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3]),
   };
 }
+
+/** A stream of a file, from its decoded frames. */
+export interface StreamProbe {
+  /** Codec name as ffmpeg prints it, e.g. `h264`, `aac`. */
+  codec: string;
+  /** Frames decoded. */
+  frames: number;
+  /** Presentation time of the first decoded frame, s, on the file's own timeline (`-copyts`). */
+  startSeconds: number;
+  /** Presentation time of the last decoded frame, s. */
+  lastSeconds: number;
+}
+
+/** The first audio stream of a file. */
+export interface AudioStreamProbe extends StreamProbe {
+  sampleRate: number;
+  channels: number;
+  /** Samples decoded (per channel). */
+  samples: number;
+  /** samples ÷ sample rate, s. */
+  durationSeconds: number;
+}
+
+/** What a file holds, stream by stream. */
+export interface MediaProbe {
+  /** Container duration in seconds. */
+  durationSeconds: number;
+  video: (StreamProbe & { width: number; height: number }) | null;
+  audio: AudioStreamProbe | null;
+}
+
+/** stderr kept for `probeMedia`: one showinfo line per decoded frame. */
+const PROBE_STDERR_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Decodes the first video and first audio stream of `path` and reports when their frames
+ * are presented (ffmpeg's `showinfo` / `ashowinfo` filters, timestamps as in the file), so
+ * a test can check the two streams' start offset and the audio's length. Rejects with
+ * `FfmpegError` if ffmpeg cannot read the file.
+ */
+export async function probeMedia(path: string): Promise<MediaProbe> {
+  const first = spawnFfmpeg({ logLevel: 'info', args: ['-i', path] });
+  await first.done.catch(() => undefined); // "At least one output file must be specified": the banner is what we want
+  const banner = first.stderrTail;
+  const duration = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(banner);
+  if (duration === null) throw new Error(`cannot read ffmpeg's description of ${path}: ${banner}`);
+  const videoStream = /Stream #\d+:\d+[^:]*: Video: (\w+)[^\n]*?, (\d+)x(\d+)/.exec(banner);
+  const audioStream = /Stream #\d+:\d+[^:]*: Audio: (\w+)[^\n]*?, (\d+) Hz, (mono|stereo|\d+ channels)/.exec(banner);
+  const maps: string[] = [];
+  if (videoStream !== null) maps.push('-map', '0:v:0', '-vf', 'showinfo');
+  if (audioStream !== null) maps.push('-map', '0:a:0', '-af', 'ashowinfo');
+  const child = spawnFfmpeg({
+    logLevel: 'info',
+    stderrTailBytes: PROBE_STDERR_BYTES,
+    args: ['-nostats', '-copyts', '-i', path, ...maps, '-f', 'null', '-'],
+  });
+  await child.done;
+  const lines = child.stderrTail.split('\n');
+  const times = (filter: RegExp): { pts: number[]; samples: number } => {
+    const pts: number[] = [];
+    let samples = 0;
+    for (const line of lines) {
+      if (!filter.test(line)) continue;
+      const time = /pts_time:\s*(-?[\d.e+-]+)/.exec(line);
+      if (time === null) continue;
+      pts.push(Number(time[1]));
+      const n = /nb_samples:(\d+)/.exec(line);
+      if (n !== null) samples += Number(n[1]);
+    }
+    return { pts, samples };
+  };
+  const seconds = Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3]);
+  let video: MediaProbe['video'] = null;
+  if (videoStream !== null) {
+    const { pts } = times(/\[Parsed_showinfo_\d+ @/);
+    video = { codec: videoStream[1]!, width: Number(videoStream[2]), height: Number(videoStream[3]), frames: pts.length, startSeconds: pts[0] ?? NaN, lastSeconds: pts.at(-1) ?? NaN };
+  }
+  let audio: MediaProbe['audio'] = null;
+  if (audioStream !== null) {
+    const { pts, samples } = times(/\[Parsed_ashowinfo_\d+ @/);
+    const sampleRate = Number(audioStream[2]);
+    const layout = audioStream[3]!;
+    const channels = layout === 'mono' ? 1 : layout === 'stereo' ? 2 : Number.parseInt(layout, 10);
+    audio = { codec: audioStream[1]!, sampleRate, channels, frames: pts.length, samples, durationSeconds: samples / sampleRate, startSeconds: pts[0] ?? NaN, lastSeconds: pts.at(-1) ?? NaN };
+  }
+  return { durationSeconds: seconds, video, audio };
+}

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Codec, type Frame } from '../../codec/index.ts';
 import { readFrameLog } from './frame-log.ts';
-import { probeVideo } from './probe.ts';
+import { probeMedia, probeVideo } from './probe.ts';
 import { ReceiverBot } from './receiver-bot.ts';
 import { SenderBot } from './sender-bot.ts';
 import { MediaRelayFixture } from './test-support/media-relay.ts';
+import { toneOnsetsMs } from './test-support/audio-frames.ts';
 
 interface PublicFiles {
   peerId: number;
@@ -92,6 +93,60 @@ describe('recording', () => {
     const frameSeconds = spanSeconds / (logged.length - 1);
     expect(mp4.durationSeconds).toBeGreaterThanOrEqual(spanSeconds - 0.01);
     expect(mp4.durationSeconds).toBeLessThanOrEqual(spanSeconds + 2 * frameSeconds + 0.05);
+  });
+
+  it('a peer sending audio: the frame log keeps it, the MP4 gets an AAC track in sync with the video', async () => {
+    const { relay } = await server.start({ recordDir: dir });
+    let audioSpan = 0;
+    let firstAudio: number | undefined;
+    const watcher = new ReceiverBot({
+      url: relay.url,
+      room: 'av',
+      name: 'watcher',
+      onFrame: (f) => {
+        if (f.codec !== Codec.opus) return;
+        firstAudio ??= f.captureTime;
+        audioSpan = f.captureTime - firstAudio;
+      },
+    });
+    cleanups.push(() => watcher.close());
+    await watcher.ready;
+    const bot = new SenderBot({ url: relay.url, room: 'av', name: 'Talker', codec: 'jpeg', width: 160, height: 120, fps: 20, audio: 'tone' });
+    cleanups.push(() => bot.close());
+    await expect.poll(() => audioSpan, { timeout: 20_000, interval: 50 }).toBeGreaterThanOrEqual(3000);
+    const stopped = watcher.nextControl((m) => m['type'] === 'recording' && m['active'] === false);
+    watcher.sendControl({ type: 'record', action: 'stop' });
+    const files = (await stopped)['files'] as PublicFiles[];
+    await bot.close();
+    expect(files).toHaveLength(1);
+    // The audio waited in a side file until the MP4 was made; it is gone now.
+    expect((await readdir(join(dir, 'av'))).sort()).toEqual([files[0]!.frameLog, files[0]!.mp4].sort());
+
+    const logged = await collect(join(dir, 'av', files[0]!.frameLog));
+    const audio = logged.filter((f) => f.codec === Codec.opus);
+    const video = logged.filter((f) => f.codec === Codec.jpeg);
+    expect(audio.length).toBeGreaterThanOrEqual(150);
+    expect(audio.length + video.length).toBe(logged.length);
+    expect(audio.every((f) => f.sourceId === bot.peerId && f.samples === 960 && f.relayTime > 0)).toBe(true);
+
+    const probe = await probeMedia(join(dir, 'av', files[0]!.mp4));
+    expect(probe.video).toMatchObject({ codec: 'h264', width: 160, height: 120 });
+    expect(probe.audio).toMatchObject({ codec: 'aac', sampleRate: 48000, channels: 1 });
+    expect(Math.abs(probe.video!.frames - video.length)).toBeLessThanOrEqual(1);
+    // As much audio as was sent (20 ms a frame), within 100 ms.
+    expect(Math.abs(probe.audio!.durationSeconds - (audio.length * 20) / 1000)).toBeLessThan(0.1);
+    // Starts as captured: the earliest first frame of either is 0, the other follows by its capture offset.
+    const frameMs = 1000 / 20;
+    const origin = Math.min(audio[0]!.captureTime, video[0]!.captureTime);
+    const offsetMs = video[0]!.captureTime - audio[0]!.captureTime;
+    expect(Math.abs((probe.video!.startSeconds - probe.audio!.startSeconds) * 1000 - offsetMs)).toBeLessThan(frameMs);
+    // What is heard: each burst of the tone begins where its capture time says (the sender's
+    // sample 0 is its first packet's start + the encoder's 312-sample pre-skip).
+    const onsets = await toneOnsetsMs(join(dir, 'av', files[0]!.mp4));
+    expect(onsets.length).toBeGreaterThanOrEqual(3);
+    const toneStart = audio[0]!.captureTime + 312 / 48 - origin;
+    const errors = onsets.map((ms, k) => ms - (toneStart + k * 1000));
+    for (const error of errors) expect(Math.abs(error)).toBeLessThan(frameMs);
   });
 
   it('record start/stop per room; BGRA frames are recorded too', async () => {

@@ -1,7 +1,9 @@
 /**
  * Recording: each participant's stream of a recorded room is written as (a) a frame log —
- * the relayed wire-format bytes back to back, replayable — and (b) an MP4 (H.264) timed by
- * the capture timestamps. Files: `DIR/ROOM/<peerId>-<name>-<timestamp>.fwlog` and `.mp4`.
+ * the relayed wire-format bytes back to back, audio and video, replayable — and (b) an MP4
+ * (H.264, and AAC when it sent audio) timed by the capture timestamps, audio and video on
+ * one timeline (mp4-writer.ts). Files: `DIR/ROOM/<peerId>-<name>-<timestamp>.fwlog` and
+ * `.mp4` (while the call goes on, its audio waits in `.mp4.audio.mka`).
  *
  * A participant's files open with its first frame while the room records and close when it
  * leaves or the room stops recording. Rooms record by default when `recordAllRooms` is set
@@ -38,12 +40,14 @@ export interface RecordingFiles {
   frames: number;
   /** Frames the MP4 encoder dropped because it was behind. */
   mp4Dropped: number;
+  /** Audio frames in the MP4's audio track (0: no audio track). */
+  mp4AudioFrames: number;
 }
 
 interface Participant {
   files: RecordingFiles;
   log: StreamWriter;
-  mp4: StreamWriter;
+  mp4: DeferredWriter<Mp4Writer>;
 }
 
 export class Recorder {
@@ -120,7 +124,7 @@ export class Recorder {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const roomDir = join(this.#options.dir, safeName(room));
     const base = join(roomDir, `${peerId}-${safeName(name)}-${stamp}`);
-    const files: RecordingFiles = { room, peerId, name, frameLog: `${base}.fwlog`, mp4: `${base}.mp4`, frames: 0, mp4Dropped: 0 };
+    const files: RecordingFiles = { room, peerId, name, frameLog: `${base}.fwlog`, mp4: `${base}.mp4`, frames: 0, mp4Dropped: 0, mp4AudioFrames: 0 };
     const ready = mkdir(roomDir, { recursive: true }).then(() => undefined);
     return {
       files,
@@ -135,6 +139,7 @@ export class Recorder {
         const results = await Promise.allSettled([p.log.close(), p.mp4.close()]);
         p.files.frames = p.log.stats.written;
         p.files.mp4Dropped = p.mp4.stats.dropped;
+        p.files.mp4AudioFrames = p.mp4.writer?.stats.audioWritten ?? 0;
         for (const result of results) {
           if (result.status === 'rejected') {
             const error = result.reason instanceof Error ? result.reason : new Error(String(result.reason));
@@ -161,13 +166,13 @@ interface StreamWriter {
  * A writer made once its folder exists; frames that arrive before that (a few ms at most)
  * are held, in order, up to `MAX_HELD_FRAMES`, and written when it is ready.
  */
-class DeferredWriter implements StreamWriter {
-  #writer: StreamWriter | null = null;
+class DeferredWriter<W extends StreamWriter = StreamWriter> implements StreamWriter {
+  #writer: W | null = null;
   #held: Frame[] = [];
   #dropped = 0;
   readonly #ready: Promise<void>;
 
-  constructor(ready: Promise<void>, create: () => StreamWriter) {
+  constructor(ready: Promise<void>, create: () => W) {
     this.#ready = ready.then(() => {
       const writer = create();
       for (const frame of this.#held) writer.write(frame);
@@ -175,6 +180,11 @@ class DeferredWriter implements StreamWriter {
       this.#writer = writer;
     });
     this.#ready.catch(() => undefined);
+  }
+
+  /** The writer, once made. */
+  get writer(): W | null {
+    return this.#writer;
   }
 
   get stats(): { written: number; dropped: number } {

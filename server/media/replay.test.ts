@@ -10,6 +10,7 @@ import { FrameLogWriter, readFrameLog } from './frame-log.ts';
 import { bgraToJpeg } from './jpeg.ts';
 import { ReceiverBot } from './receiver-bot.ts';
 import { replayFrameLog } from './replay.ts';
+import { opusFrame, opusTonePackets } from './test-support/audio-frames.ts';
 
 /** Writes a frame log of `count` frames: JPEG then BGRA, uneven gaps, as a relay would have stamped them. */
 async function writeLog(path: string, count: number): Promise<Frame[]> {
@@ -100,6 +101,58 @@ describe('frame log', () => {
       });
       // The shift puts the first frame at the start of the replay, not in 2020.
       expect(received[0]!.captureTime).toBeGreaterThan(Date.now() - 60_000);
+    });
+
+    it('replays audio frames too, paced by capture time like video, on one timeline; the mode is the first video frame’s', async () => {
+      const path = join(dir, 'av.fwlog');
+      const writer = new FrameLogWriter(path);
+      const t0 = 1_600_000_000_000.5;
+      const written: Frame[] = [];
+      const packets = await opusTonePackets(1);
+      const jpeg = await bgraToJpeg(new Uint8Array(64 * 48 * 4).fill(80), 64, 48, 70);
+      let seq = 0;
+      // 1 s: Opus every 20 ms from t0 (audio first), JPEG every 100 ms from t0 + 30, in capture order.
+      const events: Frame[] = [];
+      packets.slice(0, 50).forEach((p, i) => events.push(opusFrame(p, 0, t0 + i * 20)));
+      for (let t = 30; t < 1000; t += 100) events.push(decodeFrame(encodeFrame({ codec: Codec.jpeg, width: 64, height: 48, payload: jpeg, captureTime: t0 + t })));
+      events.sort((a, b) => a.captureTime - b.captureTime);
+      for (const f of events) {
+        const frame = decodeFrame(encodeFrame({ codec: f.codec, width: f.width, height: f.height, samples: f.samples || undefined, payload: f.payload, seq: seq++, captureTime: f.captureTime, sourceId: 7, relayTime: f.captureTime + 2 }));
+        writer.write(frame);
+        written.push(frame);
+      }
+      await writer.close();
+      relay = await startRelay({ port: 0, logLevel: 'silent' });
+      const received: { frame: Frame; at: number }[] = [];
+      let mode: unknown;
+      const rx = new ReceiverBot({
+        url: relay.url,
+        room: 'replay-av',
+        name: 'rx',
+        onFrame: (f) => received.push({ frame: { ...f, payload: new Uint8Array(f.payload) }, at: performance.timeOrigin + performance.now() }),
+        onControl: (m) => {
+          if (m['type'] === 'peer-joined') mode = (m['peer'] as { mode: string }).mode;
+        },
+      });
+      await rx.ready;
+      const stats = await replayFrameLog(path, { url: relay.url, room: 'replay-av', name: 'replayer' });
+      expect(stats).toMatchObject({ sent: 60, skipped: 0 });
+      await expect.poll(() => received.length, { timeout: 5000 }).toBe(60);
+      const report = await rx.close();
+      expect(mode).toBe('jpeg');
+      expect(report.audio).toMatchObject({ packets: 50, missing: 0 });
+      expect(report.frames).toBe(10);
+      received.forEach(({ frame }, i) => {
+        const want = written[i]!;
+        expect([frame.codec, frame.seq, frame.samples, frame.width, frame.height]).toEqual([want.codec, want.seq, want.samples, want.width, want.height]);
+        expect(frame.payload).toEqual(new Uint8Array(want.payload));
+        // One shift for audio and video: the recorded offsets between them are kept.
+        expect(frame.captureTime - received[0]!.frame.captureTime).toBeCloseTo(want.captureTime - written[0]!.captureTime, 3);
+      });
+      // Paced in real time: each frame leaves when its (shifted) capture time comes, not in a burst.
+      const lateness = received.map(({ frame, at }) => at - frame.captureTime);
+      expect(Math.min(...lateness)).toBeGreaterThanOrEqual(-1);
+      expect(stats.seconds).toBeGreaterThan(0.9);
     });
 
     it('npm run replay -- FILE --url … --room R plays the log into the room', async () => {

@@ -4,12 +4,17 @@
  * one constant so that the gaps between frames — the recorded timing — are kept and the
  * first frame is "captured" when the replay starts (receivers measure real latency). Source
  * id and relay time are cleared, as any sender does; the relay stamps them. Under
- * backpressure a frame is skipped, never queued.
+ * backpressure a frame is skipped, never queued. Audio frames (Opus, PCM) are replayed like
+ * video ones, on the same shifted timeline, so the replayed audio and video stay in sync;
+ * the join `mode` is the codec of the first video frame.
  */
 import { WebSocket } from 'ws';
-import { codecName, HEADER_BYTES, Offset, type Frame } from '../../codec/index.ts';
+import { codecName, HEADER_BYTES, isAudioCodec, Offset, type Frame } from '../../codec/index.ts';
 import { readFrameLog } from './frame-log.ts';
 import { joinUrl, type JoinOptions } from './join-url.ts';
+
+/** Frames read ahead for the first video frame (whose codec is the join mode). */
+const MODE_LOOKAHEAD_FRAMES = 256;
 
 /** `bufferedAmount` above which the replay skips a frame. */
 export const DEFAULT_REPLAY_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -45,7 +50,16 @@ export async function replayFrameLog(path: string, options: ReplayOptions): Prom
   const first = await frames.next();
   const stats: ReplayStats = { sent: 0, skipped: 0, seconds: 0, peerId: undefined };
   if (first.done) return stats;
-  const mode = codecName(first.value.codec) ?? 'jpeg';
+  // The first frames may be audio: read ahead to the first video frame for the join mode.
+  const ahead: Frame[] = [];
+  let video: Frame | undefined = isAudioCodec(first.value.codec) ? undefined : first.value;
+  while (video === undefined && ahead.length < MODE_LOOKAHEAD_FRAMES) {
+    const next = await frames.next();
+    if (next.done) break;
+    ahead.push(next.value);
+    if (!isAudioCodec(next.value.codec)) video = next.value;
+  }
+  const mode = (video === undefined ? undefined : codecName(video.codec)) ?? 'jpeg';
   const ws = new WebSocket(joinUrl({ ...options, mode }));
   let failure: Error | null = null;
   ws.on('error', (error) => {
@@ -96,6 +110,10 @@ export async function replayFrameLog(path: string, options: ReplayOptions): Prom
       stats.sent++;
     };
     await send(first.value);
+    for (const frame of ahead) {
+      if (options.signal?.aborted) break;
+      await send(frame);
+    }
     for await (const frame of frames) {
       if (options.signal?.aborted) break;
       await send(frame);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { Codec, decodeFrame, type Frame } from '../../codec/index.ts';
+import { Codec, decodeFrame, encodeFrame, type Frame } from '../../codec/index.ts';
 import { startRelay, type Relay } from '../relay.ts';
 import { bgraToRgba } from '../../codec/index.ts';
 import { jpegSize } from './jpeg.ts';
@@ -97,7 +97,110 @@ describe('SenderBot', () => {
     });
   });
 
+  describe('audio', () => {
+    it('--audio tone: one Opus frame per 20 ms at real-time pace, first-sample capture times, seq shared with video', async () => {
+      relay = await startRelay({ port: 0, logLevel: 'silent' });
+      const { frames, ws } = await joinAndCollect(relay, 'a1');
+      cleanups.push(async () => ws.close());
+      const arrivals: number[] = [];
+      ws.on('message', (_data, isBinary) => {
+        if (isBinary) arrivals.push(performance.timeOrigin + performance.now());
+      });
+      const bot = new SenderBot({ url: relay.url, room: 'a1', codec: 'jpeg', width: 96, height: 64, fps: 10, audio: 'tone', seconds: 3 });
+      cleanups.push(() => bot.close());
+      const stats = await bot.done;
+      await expect.poll(() => frames.length, { timeout: 5000 }).toBe(stats.sent + stats.audioSent);
+      const audio = frames.filter((f) => f.codec === Codec.opus);
+      const video = frames.filter((f) => f.codec === Codec.jpeg);
+      expect(audio.length).toBe(stats.audioSent);
+      // 3 s of 20 ms packets (the first ~100 ms go to ffmpeg's start-up).
+      expect(audio.length).toBeGreaterThanOrEqual(135);
+      expect(audio.length).toBeLessThanOrEqual(151);
+      for (const f of audio) expect([f.width, f.height, f.samples, f.sourceId]).toEqual([48000, 1, 960, bot.peerId]);
+      // Capture times are continuous: each packet starts where the previous one ended.
+      for (let i = 1; i < audio.length; i++) expect(audio[i]!.captureTime - audio[i - 1]!.captureTime).toBeCloseTo(20, 6);
+      // Paced, not bursty: sent when complete (captureTime + 20 ms), each within a few ms of it.
+      const audioArrivals = arrivals.filter((_, i) => frames[i]!.codec === Codec.opus);
+      const lateness = audio.map((f, i) => audioArrivals[i]! - (f.captureTime + 20)).sort((a, b) => a - b);
+      expect(lateness[0]).toBeGreaterThanOrEqual(-1);
+      expect(lateness[Math.floor(lateness.length / 2)]).toBeLessThan(15);
+      // One seq counter for both streams: all distinct, rising in send order, no gaps.
+      const seqs = frames.map((f) => f.seq);
+      expect(seqs).toEqual(Array.from({ length: frames.length }, (_, i) => i));
+      // One timeline: the audio's sample 0 is the first video frame's capture instant.
+      const firstSample = audio[0]!.captureTime + 312 / 48;
+      expect(Math.abs(firstSample - video[0]!.captureTime)).toBeLessThan(50);
+      // Bursts: 200 ms of tone (bigger packets) in every second, silence (tiny packets) between.
+      const sizes = audio.map((f) => f.payload.byteLength);
+      const loud = sizes.filter((n) => n > 40).length;
+      expect(loud / sizes.length).toBeGreaterThan(0.12);
+      expect(loud / sizes.length).toBeLessThan(0.3);
+    });
+
+    it('a receiving bot reports audio apart from video: packets, none missing, latency', async () => {
+      relay = await startRelay({ port: 0, logLevel: 'silent' });
+      const receiver = new ReceiverBot({ url: relay.url, room: 'a2', name: 'rx' });
+      cleanups.push(() => receiver.close());
+      await receiver.ready;
+      const bot = new SenderBot({ url: relay.url, room: 'a2', codec: 'jpeg', width: 96, height: 64, fps: 10, audio: 'tone', seconds: 2 });
+      cleanups.push(() => bot.close());
+      const sent = await bot.done;
+      await expect.poll(() => receiver.report().audio?.packets ?? 0, { timeout: 5000 }).toBe(sent.audioSent);
+      const report = await receiver.close();
+      expect(report.frames).toBe(sent.sent);
+      const audio = report.audio!;
+      expect(audio.missing).toBe(0);
+      expect(audio.lossRatio).toBe(0);
+      expect(audio.sources[String(bot.peerId)]).toMatchObject({ packets: sent.audioSent, codec: 'opus', sampleRate: 48000, channels: 1, missing: 0, early: 0 });
+      // Arrival − first sample ≥ the packet's 20 ms.
+      expect(audio.latencyMs!.p50).toBeGreaterThanOrEqual(19);
+      expect(audio.latencyMs!.p95).toBeGreaterThanOrEqual(audio.latencyMs!.p50);
+    });
+
+    it('missing audio is found from capture-time continuity, not seq', async () => {
+      relay = await startRelay({ port: 0, logLevel: 'silent' });
+      const receiver = new ReceiverBot({ url: relay.url, room: 'a3', name: 'rx' });
+      cleanups.push(() => receiver.close());
+      await receiver.ready;
+      const { ws } = await joinAndCollect(relay, 'a3');
+      cleanups.push(async () => ws.close());
+      const t0 = performance.timeOrigin + performance.now();
+      let seq = 0;
+      const send = (i: number): void => {
+        ws.send(encodeFrame({ codec: Codec.opus, width: 48000, height: 1, samples: 960, payload: Uint8Array.of(0x78, 1, 2), seq: seq++, captureTime: t0 + i * 20 }));
+        // A video frame between audio frames: seq goes up with no audio lost.
+        ws.send(encodeFrame({ codec: Codec.jpeg, width: 2, height: 1, payload: Uint8Array.of(0xff, 0xd8, 0), seq: seq++, captureTime: t0 + i * 20 }));
+      };
+      // Packets 0..9, then 13..19 (3 missing), then 19 again (a duplicate).
+      for (const i of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14, 15, 16, 17, 18, 19, 19]) send(i);
+      await expect.poll(() => receiver.report().audio?.packets ?? 0, { timeout: 5000 }).toBe(18);
+      const audio = receiver.report().audio!;
+      expect(audio.missing).toBe(3);
+      expect(audio.lossRatio).toBeCloseTo(3 / 21, 6);
+      expect(Object.values(audio.sources)[0]).toMatchObject({ missing: 3, early: 1 });
+      expect(Object.values(audio.sources)[0]!.missingMs).toBeCloseTo(60, 6);
+    });
+  });
+
   describe('lifetime', () => {
+    it('close() kills both ffmpegs (video and audio): the pids are gone', async () => {
+      relay = await startRelay({ port: 0, logLevel: 'silent' });
+      const bot = new SenderBot({ url: relay.url, room: 'r4a', codec: 'bgra', width: 64, height: 48, fps: 10, audio: 'tone' });
+      const pids = [bot.ffmpegPid!, bot.audioFfmpegPid!];
+      await expect.poll(() => bot.stats.audioSent, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(pids.map(alive)).toEqual([true, true]);
+      await bot.close();
+      expect(pids.map(alive)).toEqual([false, false]);
+    });
+
+    it('an audio file that ffmpeg cannot read fails the bot with the ffmpeg error', async () => {
+      relay = await startRelay({ port: 0, logLevel: 'silent' });
+      const bot = new SenderBot({ url: relay.url, room: 'r5a', width: 64, height: 48, audio: '/nonexistent/voice.wav' });
+      await expect(bot.done).rejects.toMatchObject({ name: 'FfmpegError', code: 'exit' });
+      await bot.close();
+      expect(liveFfmpegPids()).toEqual([]);
+    });
+
     it('close() kills its ffmpeg: the pid is gone', async () => {
       relay = await startRelay({ port: 0, logLevel: 'silent' });
       const bot = new SenderBot({ url: relay.url, room: 'r4', codec: 'bgra', width: 64, height: 48, fps: 10 });

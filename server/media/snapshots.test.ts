@@ -1,6 +1,8 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReceiverBot } from './receiver-bot.ts';
+import { Codec, encodeFrame } from '../../codec/index.ts';
+import { connectClient } from '../test-client.ts';
 import { SenderBot } from './sender-bot.ts';
 import { MediaRelayFixture } from './test-support/media-relay.ts';
 
@@ -82,5 +84,38 @@ describe('snapshots', () => {
     expect((await fetch(url)).status).toBe(200);
     await bot.close();
     await expect.poll(async () => (await fetch(url)).status, { timeout: 5000 }).toBe(404);
+  });
+
+  describe('audio', () => {
+    it('a peer sending audio too: the snapshot is always its latest picture, never an audio frame', async () => {
+      const { relay } = await server.start({});
+      const bot = new SenderBot({ url: relay.url, room: 'snapa', codec: 'bgra', width: 200, height: 150, fps: 10, audio: 'tone' });
+      cleanups.push(() => bot.close());
+      await expect.poll(() => bot.stats.audioSent, { timeout: 10_000 }).toBeGreaterThanOrEqual(20);
+      await expect.poll(() => bot.stats.sent, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+      const url = `${relay.url}/rooms/snapa/peers/${bot.peerId}/snapshot.jpg`;
+      // Audio frames come 50 a second, between the pictures: ask many times.
+      for (let i = 0; i < 10; i++) {
+        const res = await fetch(url);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-frame-width')).toBe('200');
+        expect(await sharp(new Uint8Array(await res.arrayBuffer())).metadata()).toMatchObject({ format: 'jpeg', width: 200, height: 150 });
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+    });
+
+    it('a peer that sends only audio has no snapshot (404), and the relay goes on', async () => {
+      const { relay } = await server.start({});
+      const peer = await connectClient(relay.url, { room: 'voice', name: 'mic' });
+      cleanups.push(() => peer.close());
+      const t0 = Date.now();
+      for (let i = 0; i < 5; i++) {
+        peer.socket.send(encodeFrame({ codec: Codec.pcm, width: 16000, height: 1, samples: 320, payload: new Uint8Array(640), seq: i, captureTime: t0 + i * 20 }));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const res = await fetch(`${relay.url}/rooms/voice/peers/${peer.peerId}/snapshot.jpg`);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ code: 'no-frame' });
+    });
   });
 });

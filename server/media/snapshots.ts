@@ -7,7 +7,7 @@
  * JSON `{code, message}`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Codec, type Frame } from '../../codec/index.ts';
+import { Codec, isAudioCodec, type Frame } from '../../codec/index.ts';
 import { bgraToJpeg, checkQuality } from './jpeg.ts';
 
 /** JPEG quality of snapshots of BGRA frames. */
@@ -41,8 +41,9 @@ export class SnapshotStore {
     this.#checkSecret = options.checkSecret ?? (() => true);
   }
 
-  /** Remembers `frame` as the latest of `peerId` in `room`. */
+  /** Remembers `frame` as the latest of `peerId` in `room`; audio frames are ignored (the latest picture stays). */
   update(room: string, peerId: number, frame: Frame): void {
+    if (isAudioCodec(frame.codec)) return;
     this.#latest.set(key(room, peerId), { frame, jpeg: null });
   }
 

@@ -5,6 +5,8 @@ import { relayNow } from '../relay.ts';
 import { ackEvery, connectClient, waitFor, type TestClient } from '../test-client.ts';
 import { cameraPicture } from './test-support/camera-picture.ts';
 import { MediaRelayFixture } from './test-support/media-relay.ts';
+import { ThinReceivers } from './thin-receiver.ts';
+import { Transcoder } from './transcoder.ts';
 
 const WIDTH = 640;
 const HEIGHT = 480;
@@ -147,4 +149,37 @@ describe('ThinReceivers (real sockets, simulated 1 Mbit/s receiver)', () => {
     const originals = slow.frames.slice(afterOff + 1).map((b) => decodeFrame(b));
     expect(originals.every((f) => f.width === WIDTH)).toBe(true);
   }, 60_000);
+});
+
+describe('ThinReceivers and audio', () => {
+  it('audio frames are not a video source: no fps, no pairs, no conversions', () => {
+    let peersAsked = 0;
+    const autos: unknown[] = [];
+    const transcoder = new Transcoder({ sendFrame: () => true, setSourceExcluded: () => undefined });
+    const original = transcoder.setAuto.bind(transcoder);
+    transcoder.setAuto = (...args) => {
+      autos.push(args);
+      original(...args);
+    };
+    let now = 0;
+    const thin = new ThinReceivers(
+      {
+        peers: () => (peersAsked++, [{ id: 2, name: 'rx', mode: 'jpeg', room: 'r' }] as never),
+        path: () => ({ ackMode: true, queueDelayMs: 900 }) as never,
+        sourcePath: () => ({ fps: 0, goodputBps: 0, droppedPerSecond: 50 }) as never,
+        sendControl: () => true,
+      },
+      transcoder,
+      { timer: false, now: () => now },
+    );
+    for (let i = 0; i < 200; i++) {
+      now = i * 20;
+      thin.onFrame('r', 1, decodeFrame(encodeFrame({ codec: Codec.opus, width: 48000, height: 1, samples: 960, payload: Uint8Array.of(0x78, 1), seq: i, captureTime: now, sourceId: 1 })));
+      if (i % 12 === 0) thin.tick();
+    }
+    expect(peersAsked).toBe(0);
+    expect(autos).toEqual([]);
+    expect(thin.activeCount).toBe(0);
+    thin.close();
+  });
 });

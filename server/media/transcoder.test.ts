@@ -85,12 +85,12 @@ describe('relay-side transcoding', () => {
     transcoder.onFrame(1, frame(0));
     transcoder.onFrame(1, frame(1));
     transcoder.onFrame(1, frame(2));
-    expect(transcoder.stats).toEqual({ converted: 0, dropped: 2, sent: 0, autoConverted: 0, autoDropped: 0, autoSent: 0 });
+    expect(transcoder.stats).toEqual({ converted: 0, dropped: 2, sent: 0, autoConverted: 0, autoDropped: 0, autoSent: 0, audioPassed: 0 });
     await expect.poll(() => transcoder.stats.converted).toBe(1);
     // Once free, the next frame is converted again.
     transcoder.onFrame(1, frame(3));
     await expect.poll(() => transcoder.stats.converted).toBe(2);
-    expect(transcoder.stats).toEqual({ converted: 2, dropped: 2, sent: 4, autoConverted: 0, autoDropped: 0, autoSent: 0 });
+    expect(transcoder.stats).toEqual({ converted: 2, dropped: 2, sent: 4, autoConverted: 0, autoDropped: 0, autoSent: 0, audioPassed: 0 });
     expect(sent.map((s) => [s.peerId, decodeFrame(s.bytes).seq])).toEqual([[2, 0], [3, 0], [2, 3], [3, 3]]);
     const out = decodeFrame(sent[0]!.bytes);
     expect(out).toMatchObject({ codec: Codec.jpeg, width: 64, height: 48, seq: 0, captureTime: 1000, sourceId: 1 });
@@ -181,5 +181,58 @@ describe('relay-side transcoding', () => {
     expect(await ask({ type: 'transcode', from: rx.peerId, codec: 'vp8' })).toMatchObject({ code: 'bad-message' });
     expect(await ask({ type: 'transcode', from: rx.peerId, codec: 'jpeg', quality: 0 })).toMatchObject({ code: 'bad-message' });
     expect(await ask({ type: 'transcode', codec: 'jpeg' })).toMatchObject({ code: 'bad-message' });
+  });
+
+  describe('audio', () => {
+    it('audio frames are never converted: passed as they are, once, to each receiver the source is excluded for', () => {
+      const sent: { peerId: number; bytes: Uint8Array }[] = [];
+      const transcoder = new Transcoder({
+        sendFrame: (peerId, bytes) => (sent.push({ peerId, bytes }), true),
+        setSourceExcluded: () => undefined,
+      });
+      const opus = decodeFrame(encodeFrame({ codec: Codec.opus, width: 48000, height: 1, samples: 960, payload: Uint8Array.of(0x78, 1, 2), seq: 3, captureTime: 100, sourceId: 1 }));
+      const pcm = decodeFrame(encodeFrame({ codec: Codec.pcm, width: 16000, height: 1, samples: 320, payload: new Uint8Array(640), seq: 4, captureTime: 120, sourceId: 1 }));
+      transcoder.onFrame(1, opus); // nobody excludes source 1 yet: nothing to do
+      expect(sent).toEqual([]);
+      transcoder.subscribe(2, 1, 50);
+      transcoder.subscribe(3, 1, 60);
+      transcoder.setAuto(4, 1, { width: 80, height: 60, quality: 30, fps: 10 });
+      transcoder.setAuto(2, 1, { width: 80, height: 60, quality: 30, fps: 10 }); // 2 both ways: still once
+      transcoder.onFrame(1, opus);
+      transcoder.onFrame(1, pcm);
+      expect(transcoder.jobs).toBe(0);
+      expect(sent.map((s) => s.peerId).sort()).toEqual([2, 2, 3, 3, 4, 4]);
+      expect(sent.every((s) => s.bytes === opus.bytes || s.bytes === pcm.bytes)).toBe(true);
+      expect(transcoder.stats).toMatchObject({ converted: 0, dropped: 0, autoDropped: 0, audioPassed: 6 });
+      transcoder.close();
+    });
+
+    it('a BGRA sender with audio: the receiver that asked for JPEG gets JPEG pictures and keeps the sound', async () => {
+      const { relay } = await server.start({ transcodeQuality: 60 });
+      const thinFrames: Frame[] = [];
+      const fatFrames: Frame[] = [];
+      const thin = receiver('tca', 'thin', thinFrames);
+      const fat = receiver('tca', 'fat', fatFrames);
+      await Promise.all([thin.ready, fat.ready]);
+      const sender = new SenderBot({ url: relay.url, room: 'tca', name: 'raw', codec: 'bgra', width: 160, height: 120, fps: 10, audio: 'tone' });
+      cleanups.push(() => sender.close());
+      await expect.poll(() => sender.peerId, { timeout: 10_000 }).toBeDefined();
+      const ack = thin.nextControl((m) => m['type'] === 'transcoding');
+      thin.sendControl({ type: 'transcode', from: sender.peerId, codec: 'jpeg' });
+      await ack;
+      const afterAck = thinFrames.length;
+      await expect.poll(() => thinFrames.slice(afterAck).filter((f) => f.codec === Codec.jpeg).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(10);
+      const after = thinFrames.slice(afterAck);
+      // Pictures as JPEG only; the audio goes on, continuous (no 20 ms packet missing).
+      expect(after.filter((f) => f.codec === Codec.bgra)).toEqual([]);
+      const audio = after.filter((f) => f.codec === Codec.opus);
+      expect(audio.length).toBeGreaterThanOrEqual(40);
+      for (let i = 1; i < audio.length; i++) expect(audio[i]!.captureTime - audio[i - 1]!.captureTime).toBeCloseTo(20, 6);
+      expect(thin.report().audio!.sources[String(sender.peerId)]!.missing).toBe(0);
+      // The other receiver gets the sender's own BGRA and the same audio.
+      expect(fatFrames.some((f) => f.codec === Codec.bgra)).toBe(true);
+      expect(fat.report().audio!.packets).toBeGreaterThanOrEqual(audio.length);
+      expect(fat.report().audio!.missing).toBe(0);
+    });
   });
 });

@@ -11,8 +11,12 @@
  * receiver): a JPEG of a given size and quality, BGRA or JPEG in, paced to at most `fps`.
  * At most one conversion in flight per pair, and at most `maxJobs` sharp jobs in flight in
  * all (manual ones included); a frame that finds its pair or the pool busy is dropped.
+ *
+ * Audio frames are never converted: the relay's exclusion covers every frame of the source,
+ * so the transcoder hands each audio frame, as it is, to every receiver it excluded the
+ * source for (once, through the relay's audio queue), and the receiver keeps the sound.
  */
-import { Codec, encodeFrame, type Frame } from '../../codec/index.ts';
+import { Codec, encodeFrame, isAudioCodec, type Frame } from '../../codec/index.ts';
 import { relayNow } from '../clock.ts';
 import { bgraToJpeg, checkQuality, DEFAULT_JPEG_QUALITY, scaledJpeg } from './jpeg.ts';
 
@@ -69,6 +73,8 @@ export interface TranscoderStats {
   autoDropped: number;
   /** Automatically converted frames handed to receivers. */
   autoSent: number;
+  /** Audio frames of transcoded sources handed on as they are. */
+  audioPassed: number;
 }
 
 interface AutoConversion {
@@ -95,7 +101,7 @@ export class Transcoder {
   readonly #converters = new Map<number, Map<number, Converter>>();
   /** sourceId → receiverId → automatic conversion. */
   readonly #auto = new Map<number, Map<number, AutoConversion>>();
-  readonly #stats: TranscoderStats = { converted: 0, dropped: 0, sent: 0, autoConverted: 0, autoDropped: 0, autoSent: 0 };
+  readonly #stats: TranscoderStats = { converted: 0, dropped: 0, sent: 0, autoConverted: 0, autoDropped: 0, autoSent: 0, audioPassed: 0 };
   readonly #maxJobs: number;
   readonly #onAutoConverted: (receiverId: number, sourceId: number, made: AutoConverted) => void;
   readonly #now: () => number;
@@ -219,6 +225,10 @@ export class Transcoder {
   /** A relayed frame of `sourceId` (already stamped). Converts or passes it on for subscribed receivers. */
   onFrame(sourceId: number, frame: Frame): void {
     if (this.#closed) return;
+    if (isAudioCodec(frame.codec)) {
+      this.#passAudio(sourceId, frame);
+      return;
+    }
     const byReceiver = this.#auto.get(sourceId);
     if (byReceiver !== undefined && (frame.codec === Codec.jpeg || frame.codec === Codec.bgra)) {
       for (const auto of byReceiver.values()) this.#convertAuto(sourceId, auto, frame);
@@ -261,6 +271,13 @@ export class Transcoder {
           this.#jobs--;
         });
     }
+  }
+
+  /** An audio frame of a transcoded source: as it is, once to each receiver the source is excluded for. */
+  #passAudio(sourceId: number, frame: Frame): void {
+    const receivers = new Set<number>(this.#auto.get(sourceId)?.keys());
+    for (const converter of this.#converters.get(sourceId)?.values() ?? []) for (const r of converter.receivers) receivers.add(r);
+    for (const receiver of receivers) if (this.#sink.sendFrame(receiver, frame.bytes)) this.#stats.audioPassed++;
   }
 
   #convertAuto(sourceId: number, auto: AutoConversion, frame: Frame): void {
