@@ -120,10 +120,20 @@ async function runOne(browsers: Browser[], origins: string[], condition: AudioCo
     const sentAfter = (await sender.evaluate(() => window.framewire.stats().self.audio))?.packets ?? null;
     const receivedAfter = await receivedPackets(receiver, senderId);
     const [captured, heard] = await Promise.all([readTap(sender, 0), readTap(receiver, senderId)]);
+    const dump = process.env['FRAMEWIRE_AUDIO_DUMP'];
+    if (dump) {
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(join(dump, `${condition}-${mode}-captured.f32`), captured.samples);
+      await writeFile(join(dump, `${condition}-${mode}-heard.f32`), heard.samples);
+    }
     const heardOnsets = burstOnsets(heard);
-    const latencies = pairOnsets(burstOnsets(captured), heardOnsets, DEFAULT_BURSTS.periodMs * 0.9);
+    const capturedOnsets = burstOnsets(captured);
+    // (the microphone's tap is 'captured'-timed: see startAudioTap)
+    const latencies = pairOnsets(capturedOnsets, heardOnsets, DEFAULT_BURSTS.periodMs * 0.9);
+    log(`  ${condition}/${mode}: captured ${capturedOnsets.length} onsets from ${(captured.samples.length / captured.sampleRate).toFixed(1)} s at ${captured.startTime.toFixed(0)}, heard ${heardOnsets.length} from ${(heard.samples.length / heard.sampleRate).toFixed(1)} s at ${heard.startTime.toFixed(0)}; first captured ${capturedOnsets.slice(0, 3).map((t) => (t - captured.startTime).toFixed(0))}, heard ${heardOnsets.slice(0, 3).map((t) => (t - captured.startTime).toFixed(0))} (ms after the capture tap's start)`);
     const peer = (await receiver.evaluate(() => window.framewire.stats())).peers.find((p) => p.id === senderId);
     const self = (await sender.evaluate(() => window.framewire.stats())).self;
+    log(`  ${condition}/${mode}: sender rate ${JSON.stringify(self.rate)}, skipped ${self.skipped}, fps ${self.fps}; receiver audio ${JSON.stringify(peer?.audio ?? null)}`);
     const sent = sentBefore === null || sentAfter === null ? null : sentAfter - sentBefore;
     const received = receivedBefore === null || receivedAfter === null ? null : receivedAfter - receivedBefore;
     return {

@@ -91,8 +91,11 @@ export function envelope(rec: Recording, windowMs = 5): Float32Array {
 export function burstOnsets(rec: Recording, minGapMs = 300, windowMs = 5): number[] {
   const env = envelope(rec, windowMs);
   if (env.length === 0) return [];
+  // The loudness of the bursts: the 90th percentile (bursts are ~20 % of the time), robust to
+  // a few loud windows (auto gain control overshooting at the start); else the 99th.
   const sorted = [...env].sort((a, b) => a - b);
-  const peak = sorted[Math.floor(sorted.length * 0.99)]!;
+  const p90 = sorted[Math.floor(sorted.length * 0.9)]!;
+  const peak = p90 > 0.01 ? p90 : sorted[Math.floor(sorted.length * 0.99)]!;
   if (!(peak > 0.01)) return [];
   const high = peak / 2;
   const low = peak / 4;

@@ -94,6 +94,8 @@ export class App {
   #audioContext: AudioContext | null = null;
   /** Recordings of what we hear from a peer (or, for 0, what our microphone captures): tests and benches. */
   readonly #taps = new Map<number, AudioTap>();
+  /** The nodes the taps record (held here: Chrome may collect an unreferenced MediaStreamAudioSourceNode, silencing its tap). */
+  readonly #tappedNodes = new Map<number, AudioNode>();
   /** The session the transport was last built for (a device change rebuilds it). */
   #lastSession: { link: RelayLink; welcome: WelcomeMessage } | undefined;
 
@@ -246,7 +248,9 @@ export class App {
     const node = peerId === 0 ? (this.#microphone === null ? null : context.createMediaStreamSource(this.#microphone)) : (this.#media.transport?.audioOutput?.(peerId) ?? null);
     if (node === null) return false;
     this.#taps.get(peerId)?.close();
-    this.#taps.set(peerId, await createAudioTap(context, node, seconds));
+    this.#tappedNodes.set(peerId, node);
+    // The microphone's samples are stamped when captured (as the sender stamps its frames); what we hear, when heard.
+    this.#taps.set(peerId, await createAudioTap(context, node, seconds, { timing: peerId === 0 ? 'captured' : 'heard' }));
     return true;
   }
 
@@ -439,6 +443,7 @@ export class App {
     this.#microphone = null;
     for (const tap of this.#taps.values()) tap.close();
     this.#taps.clear();
+    this.#tappedNodes.clear();
     this.#screen?.close();
     this.#screen = undefined;
   }

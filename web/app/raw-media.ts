@@ -26,8 +26,8 @@ import { AudioReceiver, AudioSender, type AudioCodecName } from '../pipeline/aud
 import { Capture } from '../pipeline/capture.ts';
 import { FrameDecoder } from '../pipeline/decode.ts';
 import { CODECS, rawCodec } from '../pipeline/codecs.ts';
-import type { CaptureTick, DecodedImage, FrameEncoder, MediaContext, MediaTransport, Painter, RemotePeer } from '../pipeline/index.ts';
-import { PaintHold, paintHoldMs } from '../pipeline/lip-sync.ts';
+import type { CaptureTick, FrameEncoder, MediaContext, MediaTransport, Painter, RemotePeer } from '../pipeline/index.ts';
+import { DelayLine, paintHoldMs } from '../pipeline/lip-sync.ts';
 import { createPainter, type PainterKind } from '../pipeline/paint.ts';
 import type { Ceilings } from '../rate/rate-controller.ts';
 import type { ReceiverReportTuple } from '../rate/receiver-cap.ts';
@@ -58,15 +58,8 @@ const DEFAULT_PROBE_RTT_MS = 50;
 interface Receiver {
   decoder: FrameDecoder;
   painter: Painter;
-  /** Lip sync: decoded pictures wait here for their sound (web/pipeline/lip-sync.ts). */
-  hold: PaintHold<Decoded>;
-}
-
-/** A decoded picture on its way to the painter. */
-interface Decoded {
-  image: DecodedImage;
-  frame: Frame;
-  decodeMs: number;
+  /** Lip sync: frames wait here for their sound before decoding (web/pipeline/lip-sync.ts). */
+  hold: DelayLine<Frame>;
 }
 
 export class RawMedia implements MediaTransport {
@@ -88,6 +81,8 @@ export class RawMedia implements MediaTransport {
   #audioSender: AudioSender | undefined;
   #audioReceiver: AudioReceiver | undefined;
   #audioStatsTimer: ReturnType<typeof setInterval> | undefined;
+  /** When a peer's sound last arrived (performance.now() ms). */
+  #heardAt = -Infinity;
 
   constructor(context: MediaContext, options: RawMediaOptions = {}) {
     this.#ctx = context;
@@ -231,16 +226,29 @@ export class RawMedia implements MediaTransport {
     this.#audioStatsTimer = setInterval(() => this.#showAudio(), 500);
   }
 
-  /** The audio figures into the stats. */
+  /**
+   * The audio figures into the stats; and while sound flows in the room (ours, or a peer's
+   * heard in the last 2 s) our pictures are capped so that no audio frame waits long behind
+   * one on a thin link (web/rate/rate-controller.ts rule 7).
+   */
   #showAudio(): void {
     const sender = this.#audioSender;
-    if (sender !== undefined) this.#ctx.stats.audio = { ...sender.stats(), level: sender.level() };
-    const receiver = this.#audioReceiver;
-    if (receiver === undefined) return;
-    for (const id of this.#peers.keys()) {
-      const figures = receiver.stats(id);
-      this.#ctx.stats.peer(id).audio = figures === null ? null : { ...figures };
+    let sound = false;
+    if (sender !== undefined) {
+      const figures = sender.stats();
+      this.#ctx.stats.audio = { ...figures, level: sender.level() };
+      sound = !figures.muted;
     }
+    const receiver = this.#audioReceiver;
+    if (receiver !== undefined) {
+      for (const id of this.#peers.keys()) {
+        const figures = receiver.stats(id);
+        const stats = this.#ctx.stats.peer(id);
+        if (figures !== null && figures.packets > (stats.audio?.packets ?? 0)) this.#heardAt = performance.now();
+        stats.audio = figures === null ? null : { ...figures };
+      }
+    }
+    this.#rate.setAudioActive(sound || performance.now() - this.#heardAt < 2000);
   }
 
   /** The sender's ONE frame counter, shared by its audio and video frames (docs/protocol.md › seq). */
@@ -323,7 +331,9 @@ export class RawMedia implements MediaTransport {
       return;
     }
     this.#ctx.stats.peer(id).received(frame.byteLength, frame.width, frame.height, codecName(frame.codec) ?? '');
-    this.#receiver(id).decoder.push(frame);
+    // Lip sync: held until its sound is heard (at most MAX_HOLD_MS), when the sound is later.
+    const videoDelay = localNow() + this.#ctx.connection.clock.offset - frame.captureTime;
+    this.#receiver(id).hold.offer(frame, paintHoldMs(videoDelay, this.#audioReceiver?.playoutDelayMs(id) ?? null));
   }
 
   /** The relay's delivery feedback: uplink acks to the estimator, per-receiver reports to the stats. */
@@ -369,8 +379,9 @@ export class RawMedia implements MediaTransport {
     const painter = createPainter(this.#options.painter);
     painter.canvas.className = 'tile-media';
     const relayNow = (): number => localNow() + this.#ctx.connection.clock.offset;
-    const hold = new PaintHold<Decoded>({
-      paint: ({ image, frame, decodeMs }) => {
+    const decoder = new FrameDecoder({
+      bgraOutput: painter.bgraInput,
+      onDecoded: (image, frame, decodeMs) => {
         painter.paint(image);
         const latency = relayNow() - frame.captureTime;
         const stats = this.#ctx.stats.peer(id);
@@ -379,17 +390,9 @@ export class RawMedia implements MediaTransport {
         if (audioDelay !== null) stats.avOffset(latency - audioDelay);
         this.#ctx.painted(id, painter.canvas, frame);
       },
-      drop: ({ image }) => {
-        if (image.kind === 'bitmap') image.bitmap.close();
-        this.#ctx.stats.peer(id).dropped();
-      },
-    });
-    const decoder = new FrameDecoder({
-      bgraOutput: painter.bgraInput,
-      // Lip sync: held until its sound is heard (at most MAX_HOLD_MS), when the sound is later.
-      onDecoded: (image, frame, decodeMs) => hold.offer({ image, frame, decodeMs }, paintHoldMs(relayNow() - frame.captureTime, this.#audioReceiver?.playoutDelayMs(id) ?? null)),
       onDropped: () => this.#ctx.stats.peer(id).dropped(),
     });
+    const hold = new DelayLine<Frame>({ release: (frame) => decoder.push(frame), drop: () => undefined });
     receiver = { decoder, painter, hold };
     this.#receivers.set(id, receiver);
     this.#ctx.showMedia(id, painter.canvas);

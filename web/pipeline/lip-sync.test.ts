@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_HOLD_MS, PaintHold, paintHoldMs, SYNC_TOLERANCE_MS } from './lip-sync.ts';
+import { DelayLine, MAX_HELD, MAX_HOLD_MS, paintHoldMs, SYNC_TOLERANCE_MS } from './lip-sync.ts';
 
 /** Timers driven by the test. */
 function timers() {
@@ -7,6 +7,7 @@ function timers() {
   const pending: { at: number; callback: () => void; id: number }[] = [];
   let next = 1;
   return {
+    now: () => now,
     setTimer: (callback: () => void, ms: number) => {
       const id = next++;
       pending.push({ at: now + ms, callback, id });
@@ -36,42 +37,41 @@ describe('lip sync', () => {
     expect(paintHoldMs(Number.NaN, 100)).toBe(0);
   });
 
-  it('paints now without a hold, after it with one, and a newer picture replaces a held one', () => {
+  it('hands frames on in order at their due times; a shorter hold waits for the frames ahead', () => {
     const t = timers();
-    const painted: string[] = [];
-    const dropped: string[] = [];
-    const hold = new PaintHold<string>({ paint: (x) => painted.push(x), drop: (x) => dropped.push(x), ...t });
-    hold.offer('a', 0);
-    expect(painted).toEqual(['a']);
-    hold.offer('b', 50);
-    expect(hold.holding).toBe(true);
-    t.advance(30);
-    expect(painted).toEqual(['a']);
-    hold.offer('c', 50); // b still held: replaced
-    expect(dropped).toEqual(['b']);
-    t.advance(49);
-    expect(painted).toEqual(['a']);
-    t.advance(1);
-    expect(painted).toEqual(['a', 'c']);
-    hold.offer('d', 20);
-    hold.offer('e', 0); // a picture without a hold replaces the held one and is painted at once
-    expect(painted).toEqual(['a', 'c', 'e']);
-    expect(dropped).toEqual(['b', 'd']);
-    t.advance(100);
-    expect(painted).toEqual(['a', 'c', 'e']);
+    const out: string[] = [];
+    const line = new DelayLine<string>({ release: (x) => out.push(x), drop: () => undefined, now: t.now, ...t });
+    line.offer('a', 0);
+    expect(out).toEqual(['a']); // nothing waiting, no hold: at once
+    line.offer('b', 100); // due 100
+    t.advance(33);
+    line.offer('c', 100); // due 133: held too, not replacing b (at 30 fps every frame would be)
+    t.advance(33);
+    line.offer('d', 10); // due 76 → after c (133)
+    expect(line.held).toBe(3);
+    t.advance(33); // 99
+    expect(out).toEqual(['a']);
+    t.advance(1); // 100
+    expect(out).toEqual(['a', 'b']);
+    t.advance(33); // 133
+    expect(out).toEqual(['a', 'b', 'c', 'd']);
+    line.offer('e', 0);
+    expect(out.at(-1)).toBe('e');
   });
 
-  it('close drops the held picture and every later one', () => {
+  it(`holds at most ${MAX_HELD} frames (the oldest goes at once) and close drops the rest`, () => {
     const t = timers();
-    const painted: string[] = [];
-    const dropped: string[] = [];
-    const hold = new PaintHold<string>({ paint: (x) => painted.push(x), drop: (x) => dropped.push(x), ...t });
-    hold.offer('a', 40);
-    hold.close();
-    hold.offer('b', 0);
-    t.advance(100);
-    expect(painted).toEqual([]);
-    expect(dropped).toEqual(['a', 'b']);
-    hold.close();
+    const out: number[] = [];
+    const dropped: number[] = [];
+    const line = new DelayLine<number>({ release: (x) => out.push(x), drop: (x) => dropped.push(x), now: t.now, ...t });
+    for (let i = 0; i < MAX_HELD + 2; i++) line.offer(i, 200);
+    expect(out).toEqual([0, 1]);
+    expect(line.held).toBe(MAX_HELD);
+    line.close();
+    line.offer(99, 0);
+    t.advance(500);
+    expect(out).toEqual([0, 1]);
+    expect(dropped).toHaveLength(MAX_HELD + 1);
+    line.close();
   });
 });

@@ -2,14 +2,15 @@
  * Lip sync — pictures painted against the audio clock. A peer's sound reaches the ear
  * `audioDelay` after its capture (the jitter buffer holds it to ride out arrival jitter);
  * its pictures would be painted `videoDelay` after theirs. When the sound is later, each
- * decoded picture is HELD for the difference (at most `MAX_HOLD_MS`), so what is seen and
+ * frame is HELD before decoding for the difference (at most `MAX_HOLD_MS`), so what is seen and
  * what is heard are of the same instant. When the picture is later there is nothing to
  * hold: the offset is reported (stats `avOffsetMs`) — audio latency is never raised to wait
  * for video. Both delays are capture → now on the relay clock, from the frames' capture
  * times (docs/protocol.md: audio captureTime is the instant of the frame's first sample).
  *
- * `PaintHold` keeps at most ONE held picture per source: a newer one replaces it (the older
- * is dropped, as the decoder drops a replaced frame) — nothing queues.
+ * `DelayLine` holds a source's FRAMES before decoding (a picture held that long would be
+ * replaced by the next one before it is painted: at 30 fps a frame comes every 33 ms),
+ * handing each on at its due time, in order, at most `MAX_HELD` at once.
  */
 
 /** Longest a picture is held for its sound, ms (beyond it the jitter buffer is not worth waiting for). */
@@ -24,70 +25,90 @@ export function paintHoldMs(videoDelayMs: number, audioDelayMs: number | null): 
   return lag > SYNC_TOLERANCE_MS ? Math.min(MAX_HOLD_MS, lag) : 0;
 }
 
-/** Options of `PaintHold`. */
-export interface PaintHoldOptions<T> {
-  /** Paints an item (now). */
-  paint: (item: T) => void;
-  /** Releases an item that will not be painted (replaced while held, or closed). */
+/** Most frames a `DelayLine` holds (250 ms at 30 fps is 8); past it the oldest goes at once. */
+export const MAX_HELD = 16;
+
+/** Options of `DelayLine`. */
+export interface DelayLineOptions<T> {
+  /** Hands an item on (now). */
+  release: (item: T) => void;
+  /** Releases an item that will not be handed on (the line was closed). */
   drop: (item: T) => void;
+  /** Clock, ms. Default `performance.now`. */
+  now?: () => number;
   /** Timer functions (tests drive time). Default the global ones. */
   setTimer?: (callback: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
 }
 
-/** One source's paints, each now or after its hold; at most one held. */
-export class PaintHold<T> {
-  readonly #paint: (item: T) => void;
+/**
+ * One source's frames on their way to the decoder, each handed on after its hold, in order:
+ * a delay line, not a queue that grows — a frame is never held past its due time, and the due
+ * times never go backwards (a shorter hold waits for the frames ahead of it). Frames, not
+ * decoded pictures, wait here: they are independent buffers, and the decoder's latest-wins
+ * rule still applies when they come out.
+ */
+export class DelayLine<T> {
+  readonly #release: (item: T) => void;
   readonly #drop: (item: T) => void;
+  readonly #now: () => number;
   readonly #setTimer: (callback: () => void, ms: number) => unknown;
   readonly #clearTimer: (handle: unknown) => void;
-  #held: T | undefined;
+  readonly #items: { item: T; due: number }[] = [];
   #timer: unknown;
   #closed = false;
 
-  constructor(options: PaintHoldOptions<T>) {
-    this.#paint = options.paint;
+  constructor(options: DelayLineOptions<T>) {
+    this.#release = options.release;
     this.#drop = options.drop;
+    this.#now = options.now ?? (() => performance.now());
     this.#setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
     this.#clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
   }
 
-  /** True while a picture is held. */
-  get holding(): boolean {
-    return this.#held !== undefined;
+  /** Frames waiting. */
+  get held(): number {
+    return this.#items.length;
   }
 
-  /** Paints `item` now (`holdMs` ≤ 0) or after `holdMs`; a picture still held is dropped (replaced). */
+  /** Hands `item` on now (`holdMs` ≤ 0 and nothing waiting) or after `holdMs`, behind the frames ahead of it. */
   offer(item: T, holdMs: number): void {
     if (this.#closed) {
       this.#drop(item);
       return;
     }
-    this.#release(true);
-    if (!(holdMs > 0)) {
-      this.#paint(item);
+    const now = this.#now();
+    const last = this.#items.at(-1)?.due ?? -Infinity;
+    const due = Math.max(now + (holdMs > 0 ? holdMs : 0), last);
+    if (due <= now && this.#items.length === 0) {
+      this.#release(item);
       return;
     }
-    this.#held = item;
-    this.#timer = this.#setTimer(() => {
-      this.#timer = undefined;
-      const held = this.#held;
-      this.#held = undefined;
-      if (held !== undefined) this.#paint(held);
-    }, holdMs);
+    this.#items.push({ item, due });
+    while (this.#items.length > MAX_HELD) this.#release(this.#items.shift()!.item);
+    this.#arm();
   }
 
-  /** Drops a held picture; later offers are dropped. Safe to call twice. */
+  /** Drops every waiting frame; later offers are dropped. Safe to call twice. */
   close(): void {
     this.#closed = true;
-    this.#release(true);
-  }
-
-  #release(drop: boolean): void {
     if (this.#timer !== undefined) this.#clearTimer(this.#timer);
     this.#timer = undefined;
-    const held = this.#held;
-    this.#held = undefined;
-    if (held !== undefined && drop) this.#drop(held);
+    for (const { item } of this.#items.splice(0)) this.#drop(item);
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined) this.#clearTimer(this.#timer);
+    this.#timer = undefined;
+    const head = this.#items[0];
+    if (head === undefined) return;
+    this.#timer = this.#setTimer(() => this.#flush(), Math.max(0, head.due - this.#now()));
+  }
+
+  #flush(): void {
+    this.#timer = undefined;
+    const now = this.#now();
+    while (!this.#closed && this.#items.length > 0 && this.#items[0]!.due <= now) this.#release(this.#items.shift()!.item);
+    if (!this.#closed) this.#arm();
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateController, type Ceilings } from './rate-controller.ts';
+import { AUDIO_FRAME_TIME_MS, RateController, type Ceilings } from './rate-controller.ts';
 import { SimulatedLink, type RateStep } from './simulated-link.ts';
 import { simulateCall, summarizeCall, type TickRecord } from './simulated-call.ts';
 
@@ -43,6 +43,22 @@ describe('RateController', () => {
       const paced = records.filter((r) => !r.sent).at(-1)!;
       expect(paced.reason).toMatch(/^(pacing|skipped): /);
     });
+  });
+
+  it('with sound on the connection, keeps each picture within 50 ms of the link (1 Mbit/s): an audio frame never waits longer behind one', () => {
+    const plain = summarizeCall(call(1e6, 30_000), 5000, 30_000);
+    const controller = new RateController({ ceilings: VGA });
+    controller.setFrameTimeCap(AUDIO_FRAME_TIME_MS);
+    const records = simulateCall({ link: new SimulatedLink({ rateBps: 1e6 }), durationMs: 30_000, controller });
+    const capped = summarizeCall(records, 5000, 30_000);
+    const sent = records.filter((r) => r.sent && r.at >= 5000);
+    // 50 ms of 1 Mbit/s is 6250 bytes: allow the size model's noise (±15 %) and the header.
+    const over = sent.filter((r) => r.bytes > 6250 * 1.2 + 640);
+    expect(over.length / sent.length).toBeLessThan(0.05);
+    expect(plain.meanBytes).toBeGreaterThan(capped.meanBytes * 1.3); // without the cap pictures are bigger
+    expect(capped.fps).toBeGreaterThanOrEqual(10);
+    expect(capped.delay.p95).toBeLessThanOrEqual(plain.delay.p95 + 10);
+    expect(() => controller.setFrameTimeCap(0)).toThrow(TypeError);
   });
 
   it('gives a higher quality and a larger picture at 4 Mbit/s than at 1 Mbit/s', () => {

@@ -40,7 +40,12 @@
  *    of a busy machine, and target, size, frame rate and quality return to the ceilings at once.
  * 6. BGRA: a frame is w×h×4 bytes; only size and frame rate move, and the reason says that
  *    BGRA is uncompressed and JPEG would carry more.
- * 7. Receivers: `setRateCap` caps the target at what the fastest receiver takes when even
+ * 7. Sound beside the pictures (`setFrameTimeCap`, while audio frames flow on the same
+ *    connection): a frame may also take at most `AUDIO_FRAME_TIME_MS` (50 ms) of capacity,
+ *    so an audio frame never waits longer than that behind a picture at the bottleneck
+ *    (one TCP stream: audio cannot overtake a picture already on the wire). Pictures get
+ *    smaller (quality first, skips when even the floor quality does not fit); sound flows.
+ * 8. Receivers: `setRateCap` caps the target at what the fastest receiver takes when even
  *    it is congested past the relay (receiver-cap.ts); thinner ones are the relay's job.
  * The user's settings (`setCeilings`) are ceilings for size, fps, quality; codec is theirs.
  *
@@ -142,6 +147,8 @@ export interface RateControllerOptions {
 
 export const DEFAULT_CEILINGS: Readonly<Required<Ceilings>> = { width: 640, height: 480, fps: 30, quality: 70, codec: 'jpeg' };
 export const DEFAULT_TARGET_DELAY_MS = 100;
+/** Longest a picture may occupy the bottleneck while audio shares the connection, ms (rule 7). */
+export const AUDIO_FRAME_TIME_MS = 50;
 export const DEFAULT_CONGESTION_DELAY_MS = 50;
 export const DEFAULT_FLOOR_SIZE: Readonly<Size> = { width: 160, height: 120 };
 export const DEFAULT_FLOOR_FPS = 5;
@@ -218,6 +225,15 @@ export class RateController {
   #rateCapBps: number | null = null;
   /** The link carries FAST_LINK_FACTOR × what the ceilings need, with no queue: no hold times. */
   #fastLink = false;
+
+  /** Rule 7: most of the capacity's time one frame may take, ms (Infinity: no cap). */
+  #frameTimeCapMs = Infinity;
+
+  /** Rule 7: caps each frame at `ms` of capacity (audio shares the connection), or lifts the cap (Infinity). */
+  setFrameTimeCap(ms: number): void {
+    if (!(ms > 0)) throw new TypeError(`frame time cap must be > 0 [ms:${ms}]`);
+    this.#frameTimeCapMs = ms;
+  }
 
   constructor(options: RateControllerOptions = {}) {
     this.#estimator = options.estimator ?? new LinkEstimator();
@@ -345,7 +361,7 @@ export class RateController {
 
     const capacity = estimator.capacityBps ?? this.#targetBps;
     const backlogMs = estimator.backlogMs(now, this.#targetBps);
-    const budget = (capacity * (Math.max(this.#targetDelayMs, 1000 / fps) - backlogMs)) / 8000;
+    const budget = (capacity * (Math.min(Math.max(this.#targetDelayMs, 1000 / fps), this.#frameTimeCapMs) - backlogMs)) / 8000;
     const share = this.#targetBps / 8 / fps;
     // The budget is at least one frame: whatever its size, a frame may go once the link is drained.
     const idle = backlogMs <= 0;
