@@ -89,7 +89,9 @@ describe('browser client: sound', () => {
       // The tone: right pitch, every burst (≥ 80 % of those in the window), in order a second apart.
       expect(frequency).not.toBeNull();
       expect(Math.abs(frequency! - DEFAULT_BURSTS.frequency)).toBeLessThan(DEFAULT_BURSTS.frequency * 0.03);
-      expect(heardOnsets.length).toBeGreaterThanOrEqual(Math.floor(seconds * 0.8));
+      // (the last burst captured may be heard after the window: one fewer, and one more to spare)
+      expect(capturedOnsets.length).toBeGreaterThanOrEqual(seconds - 1);
+      expect(heardOnsets.length).toBeGreaterThanOrEqual(capturedOnsets.length - 2);
       // In order and a second apart: every gap within ±300 ms (the jitter buffer may stretch or
       // skip to converge), most within ±60 ms.
       const gaps = heardOnsets.slice(1).map((t, i) => t - heardOnsets[i]!);
