@@ -102,7 +102,7 @@ async function runOne(browsers: Browser[], origins: string[], condition: AudioCo
       contexts.push(context);
       const page = await context.newPage();
       page.on('pageerror', (error) => log(`  [${name}] page error: ${error.message}`));
-      const params = new URLSearchParams({ room, name, mode, res: '640x480', fps: '30', autostart: '1' });
+      const params = new URLSearchParams({ room, name, mode, res: '640x480', fps: '30', autostart: '1', ...(process.env['FW_JPEG'] ? { jpeg: process.env['FW_JPEG'] } : {}), ...(process.env['FW_AUDIO'] ? { audio: process.env['FW_AUDIO'] } : {}) });
       await page.goto(`${origins[i]}/?${params}`, { timeout: JOIN_TIMEOUT_MS });
       await page.waitForFunction(() => window.framewire?.state().connection === 'open' && window.framewire.state().peerId > 0, null, { timeout: JOIN_TIMEOUT_MS });
       pages.push(page);

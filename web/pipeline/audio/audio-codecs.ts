@@ -34,13 +34,17 @@ export function audioCodecById(id: number): AudioCodecEntry | undefined {
   return id === Codec.opus ? AUDIO_CODECS.opus : id === Codec.pcm ? AUDIO_CODECS.pcm : undefined;
 }
 
-/** The WebCodecs encoder configuration of our Opus stream: 48 kHz mono, 32 kbit/s, 20 ms frames, VoIP, DTX. */
+/**
+ * The WebCodecs encoder configuration of our Opus stream: 48 kHz mono, 32 kbit/s, 20 ms frames,
+ * VoIP. The encoder's own DTX is off (it breaks the chunk ↔ frame match, audio-encoders.ts);
+ * silence is left out by OpusFrameEncoder instead.
+ */
 export const OPUS_ENCODER_CONFIG: AudioEncoderConfig = {
   codec: 'opus',
   sampleRate: 48000,
   numberOfChannels: 1,
   bitrate: 32000,
-  opus: { frameDuration: AUDIO_FRAME_MS * 1000, application: 'voip', usedtx: true, complexity: 5 } as OpusEncoderConfig,
+  opus: { frameDuration: AUDIO_FRAME_MS * 1000, application: 'voip', usedtx: false, complexity: 5 } as OpusEncoderConfig,
 };
 
 /**

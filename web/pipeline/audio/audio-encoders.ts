@@ -29,6 +29,8 @@ export interface EncoderSink {
   packet(packet: PositionedPacket): void;
   /** An encode failed (counted by the sender; the stream goes on). */
   error(error: unknown): void;
+  /** A silent frame was left out (DTX). */
+  skipped?(): void;
 }
 
 /** s16le PCM at 16 kHz: synchronous. */
@@ -55,10 +57,11 @@ export class PcmFrameEncoder implements AudioFrameEncoder {
 
 /**
  * Opus through WebCodecs. NOTE: Chrome's encoder stamps its chunks by counting the chunks it
- * emitted, so after DTX left frames out the timestamps lag the input. Which frame a chunk
- * belongs to is worked out instead from what the encoder has finished (`encodeQueueSize`):
- * chunks come in order, at most one per frame, and DTX leaves out only silent frames — so of
- * several finished candidates the chunk is the oldest non-silent one (or else the newest).
+ * emitted, and with its DTX on it leaves frames out, so neither the timestamps nor the order
+ * say which frame a chunk encodes (a main-thread stall made the guess wrong by hundreds of ms:
+ * the receiver saw it as jitter). So the encoder's DTX is off — one chunk per frame, matched
+ * first in, first out — and DTX is ours: after `DTX_HANGOVER_FRAMES` silent frames nothing is
+ * sent until sound returns.
  */
 export class OpusFrameEncoder implements AudioFrameEncoder {
   readonly codec = 'opus' as const;
@@ -67,6 +70,8 @@ export class OpusFrameEncoder implements AudioFrameEncoder {
   /** Frames submitted and not yet matched to a chunk, oldest first; `index` counts submissions. */
   readonly #pending: { index: number; position: number; silent: boolean }[] = [];
   #submitted = 0;
+  /** Silent frames in a row, up to the one just encoded (our DTX). */
+  #silentRun = 0;
   /** Samples (48 kHz) given to the encoder so far: the next timestamp. */
   #samples = 0;
   #closed = false;
@@ -111,7 +116,6 @@ export class OpusFrameEncoder implements AudioFrameEncoder {
     let sum = 0;
     for (let i = 0; i < samples.length; i++) sum += samples[i]! * samples[i]!;
     this.#pending.push({ index: this.#submitted++, position, silent: sum / samples.length < SILENT_MEAN_SQUARE });
-    if (this.#pending.length > 64) this.#pending.shift();
     const data = new AudioData({
       format: 'f32-planar',
       sampleRate: rate,
@@ -131,21 +135,18 @@ export class OpusFrameEncoder implements AudioFrameEncoder {
 
   #output(chunk: EncodedAudioChunk): void {
     if (this.#closed) return;
-    const pending = this.#pending;
-    const finished = this.#submitted - this.#encoder.encodeQueueSize; // frames [0, finished) are done
-    let candidates = 0;
-    while (candidates < pending.length && pending[candidates]!.index < finished) candidates++;
-    if (candidates === 0) candidates = Math.min(1, pending.length);
-    if (candidates === 0) return;
-    let pick = 0;
-    if (candidates > 1) {
-      // DTX left out silent frames before this chunk: it is the first loud one, or (a
-      // comfort-noise update, every 400 ms in silence) the newest.
-      const loud = pending.slice(0, candidates).findIndex((p) => !p.silent);
-      pick = loud === -1 ? candidates - 1 : loud;
+    // One chunk per frame, in order (the encoder's own DTX is off: see OPUS_ENCODER_CONFIG),
+    // so the oldest frame submitted is the one this chunk encodes — exact, whatever the
+    // chunk's timestamp says and however late the main thread hears of it.
+    const frame = this.#pending.shift();
+    if (frame === undefined) return;
+    // Our DTX: after DTX_HANGOVER_FRAMES silent frames in a row nothing is sent until sound
+    // returns (the receiver conceals the gap as silence); the encoder still sees every frame.
+    this.#silentRun = frame.silent ? this.#silentRun + 1 : 0;
+    if (this.#silentRun > DTX_HANGOVER_FRAMES) {
+      this.#sink.skipped?.();
+      return;
     }
-    const frame = pending[pick]!;
-    pending.splice(0, pick + 1);
     const payload = new Uint8Array(chunk.byteLength);
     chunk.copyTo(payload);
     const rate = AUDIO_CODECS.opus.sampleRate;
@@ -158,6 +159,7 @@ export class OpusFrameEncoder implements AudioFrameEncoder {
     if (this.#closed) return;
     this.#pending.length = 0;
     this.#submitted = 0;
+    this.#silentRun = 0;
     try {
       this.#encoder.reset();
       this.#configure();
@@ -175,5 +177,7 @@ export class OpusFrameEncoder implements AudioFrameEncoder {
 
 /** Below this mean square (−70 dBFS) a frame may be left out by DTX. */
 const SILENT_MEAN_SQUARE = 1e-7;
+/** Silent frames (20 ms each) still sent before DTX leaves the rest out: 200 ms, so a word's tail is never cut. */
+export const DTX_HANGOVER_FRAMES = 10;
 /** Frames the Opus encoder may fall behind before frames are dropped (200 ms). */
 const MAX_QUEUED_FRAMES = 10;
