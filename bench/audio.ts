@@ -12,6 +12,7 @@
  * `--modes jpeg,webrtc`, `--cap-mbit X` (default 1), `--smoke` (8 s each), `--name NAME`
  * (default audio), `--results-dir DIR`, `--static-dir DIR`.
  * Output: RESULTS/NAME.{json,md}. Exits 1 when a mode heard nothing; a missed target does not.
+ * `FRAMEWIRE_AUDIO_DUMP=DIR` also writes each recording as raw float32 (48 kHz mono) there.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -102,7 +103,7 @@ async function runOne(browsers: Browser[], origins: string[], condition: AudioCo
       contexts.push(context);
       const page = await context.newPage();
       page.on('pageerror', (error) => log(`  [${name}] page error: ${error.message}`));
-      const params = new URLSearchParams({ room, name, mode, res: '640x480', fps: '30', autostart: '1', ...(process.env['FW_JPEG'] ? { jpeg: process.env['FW_JPEG'] } : {}), ...(process.env['FW_AUDIO'] ? { audio: process.env['FW_AUDIO'] } : {}) });
+      const params = new URLSearchParams({ room, name, mode, res: '640x480', fps: '30', autostart: '1' });
       await page.goto(`${origins[i]}/?${params}`, { timeout: JOIN_TIMEOUT_MS });
       await page.waitForFunction(() => window.framewire?.state().connection === 'open' && window.framewire.state().peerId > 0, null, { timeout: JOIN_TIMEOUT_MS });
       pages.push(page);
