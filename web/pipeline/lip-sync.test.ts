@@ -40,7 +40,7 @@ describe('lip sync', () => {
   it('hands frames on in order at their due times; a shorter hold waits for the frames ahead', () => {
     const t = timers();
     const out: string[] = [];
-    const line = new DelayLine<string>({ release: (x) => out.push(x), drop: () => undefined, now: t.now, ...t });
+    const line = new DelayLine<string>({ release: (x) => out.push(x), drop: () => undefined, ...t });
     line.offer('a', 0);
     expect(out).toEqual(['a']); // nothing waiting, no hold: at once
     line.offer('b', 100); // due 100
@@ -63,7 +63,7 @@ describe('lip sync', () => {
     const t = timers();
     const out: number[] = [];
     const dropped: number[] = [];
-    const line = new DelayLine<number>({ release: (x) => out.push(x), drop: (x) => dropped.push(x), now: t.now, ...t });
+    const line = new DelayLine<number>({ release: (x) => out.push(x), drop: (x) => dropped.push(x), ...t });
     for (let i = 0; i < MAX_HELD + 2; i++) line.offer(i, 200);
     expect(out).toEqual([0, 1]);
     expect(line.held).toBe(MAX_HELD);
