@@ -72,8 +72,36 @@ export function isRoutedType(type: string): type is RoutedType {
   return (ROUTED_TYPES as readonly string[]).includes(type);
 }
 
-/** Parses one text message. Throws `RelayError` `bad-json`. */
+/**
+ * Deepest nesting of arrays/objects a control message may have (a WebRTC signal is 3–4
+ * deep). Deeper input is refused before `JSON.parse`: re-serialising 20,000 levels (≈ 40 KB)
+ * overflowed the stack, an internal error any client could trigger.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** True when `text` (JSON) nests arrays/objects deeper than `max`; brackets inside strings do not count. One pass, no allocation. */
+export function jsonDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** Parses one text message. Throws `RelayError` `bad-json`, or `bad-message` when nested deeper than `MAX_JSON_DEPTH`. */
 export function parseControl(text: string): RawControl {
+  if (jsonDeeperThan(text, MAX_JSON_DEPTH)) throw RelayError.badMessage('control', `nested deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
     value = JSON.parse(text);

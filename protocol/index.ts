@@ -35,6 +35,8 @@ export {
   chatTextOf,
   CLIENT_MESSAGE_TYPES,
   isRoutedType,
+  jsonDeeperThan,
+  MAX_JSON_DEPTH,
   parseControl,
   pingTimeOf,
   ROUTED_TYPES,

@@ -6,6 +6,8 @@ import {
   isFatalClose,
   isMessage,
   parseConnectParams,
+  jsonDeeperThan,
+  MAX_JSON_DEPTH,
   parseControl,
   parseServerMessage,
   RelayError,
@@ -75,6 +77,16 @@ describe('client messages', () => {
       expect(() => parseControl(text)).toThrow(expect.objectContaining({ code: 'bad-json' }) as Error);
     }
     expect(parseControl('{"type":"ping","t":1}')).toEqual({ type: 'ping', t: 1 });
+  });
+
+  it(`parseControl refuses nesting deeper than ${MAX_JSON_DEPTH} levels with bad-message, counting no bracket inside a string`, () => {
+    const deep = (n: number) => `{"type":"signal","to":2,"data":${'['.repeat(n - 1)}${']'.repeat(n - 1)}}`;
+    expect(parseControl(deep(MAX_JSON_DEPTH))).toMatchObject({ type: 'signal' });
+    expect(() => parseControl(deep(MAX_JSON_DEPTH + 1))).toThrow(expect.objectContaining({ code: 'bad-message', message: expect.stringContaining('nested deeper') }) as Error);
+    expect(() => parseControl(deep(20_000))).toThrow(expect.objectContaining({ code: 'bad-message' }) as Error);
+    const brackets = `{"type":"chat","text":"${'[{'.repeat(100)} \\\" ${'[{'.repeat(100)}"}`;
+    expect(parseControl(brackets)).toMatchObject({ type: 'chat' });
+    expect(jsonDeeperThan('{"a":"\\"}', 1)).toBe(false);
   });
 });
 

@@ -298,9 +298,9 @@ export class RelayCore {
       onFrameDropped: (_source, bytes) => metrics.drop(bytes[Offset.codec] ?? 0),
       onControlSent: () => metrics.controlOut(),
       maxBufferedBytes: o.maxBufferedBytes,
-      onOverflow: (peer) => {
+      onOverflow: (peer, why) => {
         metrics.refused('slow-consumer');
-        this.#log.warn('slow consumer: terminating peer', { peerId: peer.id, room: peer.room, bufferedAmount: peer.channel.bufferedAmount });
+        this.#log.info('slow consumer: terminating peer', { peerId: peer.id, room: peer.room, why, bufferedAmount: peer.channel.bufferedAmount });
         this.#leave(peer);
         peer.channel.terminate();
       },

@@ -89,8 +89,8 @@ interface StreamSlot {
   readonly order: Float64Array;
   head: number;
   waiting: number;
-  /** One entry per send callback still to come, in send order: true if that frame counts in flight. */
-  readonly owed: boolean[];
+  /** One entry per send callback still to come, in send order: the frame's bytes if it counts in flight, else 0. */
+  readonly owed: number[];
   /** The send callback of every frame of this stream. */
   readonly done: (error?: Error | null) => void;
 }
@@ -109,6 +109,8 @@ export class FrameOutbox {
   #closed = false;
   /** Frames waiting, all streams. */
   #waiting = 0;
+  /** Bytes of the frames handed to the channel and not yet flushed (flush-based streams). */
+  #flushBytes = 0;
   /** Frames queued so far (the `order` of the next one). */
   #queued = 0;
   /** Set once the receiver acks: frames are then released by its acks (see `enableAcks`). */
@@ -214,6 +216,14 @@ export class FrameOutbox {
     return this.#waiting;
   }
 
+  /**
+   * Bytes of frames the channel may still hold: handed to it and not yet flushed, plus (ack
+   * mode) sent and not yet acknowledged. What else the channel buffers is control messages.
+   */
+  get frameBytesInFlight(): number {
+    return Math.max(0, this.#flushBytes) + (this.#window?.inFlightBytes ?? 0);
+  }
+
   /** Frames handed to the channel and not yet flushed, all streams. */
   get inFlightCount(): number {
     let n = 0;
@@ -262,16 +272,21 @@ export class FrameOutbox {
       this.close();
       return;
     }
-    const counted = result === 'in-flight';
-    if (counted) slot.inFlight++;
-    slot.owed.push(counted);
+    const owed = result === 'in-flight' ? Math.max(1, bytes.byteLength) : 0;
+    if (owed > 0) {
+      slot.inFlight++;
+      this.#flushBytes += owed;
+    }
+    slot.owed.push(owed);
   }
 
   /** The channel is done with the oldest frame of `slot` it still owed a callback for. */
   #onSent(slot: StreamSlot, error: Error | null | undefined): void {
     // A frame flushed synchronously was never in flight: its callback (and error) changes nothing.
-    if (slot.owed.shift() !== true) return;
+    const owed = slot.owed.shift() ?? 0;
+    if (owed === 0) return;
     slot.inFlight--;
+    this.#flushBytes -= owed;
     if (error) {
       this.close();
       return;

@@ -17,6 +17,15 @@ export const ACK_RATE_PER_SECOND = 100;
 export const ACK_BURST = 100;
 /** Uplink acks kept between two `delivery` messages (the oldest are overwritten beyond: ~8 s of 30 fps at a 50 ms tick). */
 export const MAX_PENDING_UPLINK_ACKS = 256;
+/** Control bytes a receiver may leave unread in its channel (beyond frames in flight) before it is cut. */
+export const DEFAULT_MAX_CONTROL_BACKLOG_BYTES = 1024 * 1024;
+/** How long more than `CONTROL_BACKLOG_AGE_BYTES` of control may stay unread before the receiver is cut, ms. */
+export const DEFAULT_MAX_CONTROL_BACKLOG_MS = 10_000;
+/** Control backlog below which a receiver counts as keeping up (the age bound starts above it). */
+export const CONTROL_BACKLOG_AGE_BYTES = 64 * 1024;
+
+/** Why a peer's channel overflowed. */
+export type OverflowReason = 'buffered' | 'control-bytes' | 'control-age';
 
 /** What a peer reports before it has sent any `ack`. */
 const FLUSH_MODE_PATH: PathFigures = {
@@ -66,8 +75,12 @@ export interface PeerOptions {
   onControlSent: () => void;
   /** Unsent bytes in the channel above which `onOverflow` is called (checked on control sends). */
   maxBufferedBytes: number;
-  /** The channel holds more than `maxBufferedBytes`: the relay terminates the peer. */
-  onOverflow: (peer: Peer) => void;
+  /** Control bytes waiting in the channel (beyond the frames in flight) above which the receiver is cut. Default `DEFAULT_MAX_CONTROL_BACKLOG_BYTES` (1 MiB). */
+  maxControlBacklogBytes?: number;
+  /** Longest control messages may keep waiting in the channel (more than 64 KiB of them), ms. Default `DEFAULT_MAX_CONTROL_BACKLOG_MS` (10 s). */
+  maxControlBacklogMs?: number;
+  /** The channel holds too much (`why`: all bytes over `maxBufferedBytes`, or control over its byte or age bound): the relay terminates the peer. */
+  onOverflow: (peer: Peer, why: OverflowReason) => void;
   /** Queue delay the ack window aims at, ms (`AckWindowOptions.targetDelayMs`). */
   feedbackTargetDelayMs: number;
   /** Frames unacked this long are released as lost, ms (`AckWindowOptions.expireMs`). */
@@ -89,13 +102,17 @@ export class Peer {
   readonly joinedAt = Date.now();
   /** The microphone is muted (the peer's last `state`). */
   muted = false;
+  #maxControlBacklogBytes: number;
+  #maxControlBacklogMs: number;
+  /** Since when control messages have been waiting in the channel (performance.now() ms), while they are. */
+  #controlBacklogSince: number | undefined;
   #outbox: FrameOutbox;
   #excluded = new Set<number>();
   #controlLimiter: RateLimiter;
   #errorBudget: RateLimiter;
   #onControlSent: () => void;
   #maxBufferedBytes: number;
-  #onOverflow: (peer: Peer) => void;
+  #onOverflow: (peer: Peer, why: OverflowReason) => void;
   #leaving = false;
   #ackLimiter: RateLimiter;
   #feedbackOptions: Pick<PeerOptions, 'feedbackTargetDelayMs' | 'feedbackExpireMs' | 'onFeedback' | 'onDelivered' | 'onLost'>;
@@ -114,6 +131,8 @@ export class Peer {
     this.channel = options.channel;
     this.#onControlSent = options.onControlSent;
     this.#maxBufferedBytes = options.maxBufferedBytes;
+    this.#maxControlBacklogBytes = options.maxControlBacklogBytes ?? DEFAULT_MAX_CONTROL_BACKLOG_BYTES;
+    this.#maxControlBacklogMs = options.maxControlBacklogMs ?? DEFAULT_MAX_CONTROL_BACKLOG_MS;
     this.#onOverflow = options.onOverflow;
     this.#controlLimiter = new RateLimiter(options.controlRatePerSecond, options.controlBurst);
     this.#errorBudget = new RateLimiter(1000 / options.errorRefillMs, options.maxControlErrors);
@@ -159,7 +178,25 @@ export class Peer {
   sendControl(msg: object): boolean {
     if (!this.channel.sendControl(JSON.stringify(msg))) return false;
     this.#onControlSent();
-    if (this.channel.bufferedAmount > this.#maxBufferedBytes && !this.#leaving) this.#onOverflow(this);
+    if (this.#leaving) return true;
+    const buffered = this.channel.bufferedAmount;
+    if (buffered > this.#maxBufferedBytes) {
+      this.#onOverflow(this, 'buffered');
+      return true;
+    }
+    // Control messages towards a receiver that does not read them are bounded in bytes and in
+    // age: what the channel holds beyond the frames in flight is control (frames have their
+    // own bounds, frame-outbox.ts). The receiver is the slow one: it is cut, the senders are not.
+    const control = buffered - this.#outbox.frameBytesInFlight;
+    const now = performance.now();
+    if (control > this.#maxControlBacklogBytes) {
+      this.#onOverflow(this, 'control-bytes');
+    } else if (control > CONTROL_BACKLOG_AGE_BYTES) {
+      this.#controlBacklogSince ??= now;
+      if (now - this.#controlBacklogSince > this.#maxControlBacklogMs) this.#onOverflow(this, 'control-age');
+    } else {
+      this.#controlBacklogSince = undefined;
+    }
     return true;
   }
 
