@@ -31,6 +31,12 @@ export interface PeerChannel {
   readonly isOpen: boolean;
   /** Bytes handed to the channel and not yet flushed to the network/peer (ws `bufferedAmount`). */
   readonly bufferedAmount: number;
+  /**
+   * Bytes the channel holds of what its client is SENDING and has not finished (a partly
+   * received message, request bodies waiting their turn) — counted in the relay's memory
+   * budget. Absent: none.
+   */
+  readonly incomingBytes?: number;
   /** Sets the receiver of inbound messages (once; the core calls it at admission). */
   receive(receiver: ChannelReceiver): void;
   /** Sends one control message (JSON text); never dropped. False if the channel is not open. */

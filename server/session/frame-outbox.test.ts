@@ -102,6 +102,22 @@ describe('FrameOutbox', () => {
     });
   });
 
+  it('counts the bytes it holds: waiting, and handed to the channel but not flushed', () => {
+    const socket = slowSocket();
+    const outbox = new FrameOutbox({ send: socket.send });
+    const big = new Uint8Array(1000);
+    outbox.push(1, big); // in flight
+    outbox.push(1, new Uint8Array(300)); // waits
+    outbox.push(1, new Uint8Array(200)); // replaces it
+    outbox.push(2, new Uint8Array(50), 'audio'); // in flight (its own stream)
+    expect([outbox.waitingBytes, outbox.frameBytesInFlight]).toEqual([200, 1050]);
+    socket.flushOne(); // the 1000 bytes: the waiting 200 go out
+    expect([outbox.waitingBytes, outbox.frameBytesInFlight]).toEqual([0, 250]);
+    outbox.push(1, new Uint8Array(70));
+    outbox.forget(1);
+    expect(outbox.waitingBytes).toBe(0);
+  });
+
   describe('audio: short FIFO', () => {
     it('queues audio in order up to audioQueueFrames and sends it all, oldest first, without drops', () => {
       const socket = slowSocket();

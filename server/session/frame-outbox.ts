@@ -111,6 +111,8 @@ export class FrameOutbox {
   #waiting = 0;
   /** Bytes of the frames handed to the channel and not yet flushed (flush-based streams). */
   #flushBytes = 0;
+  /** Bytes of the waiting frames, all streams. */
+  #waitingBytes = 0;
   /** Frames queued so far (the `order` of the next one). */
   #queued = 0;
   /** Set once the receiver acks: frames are then released by its acks (see `enableAcks`). */
@@ -159,6 +161,7 @@ export class FrameOutbox {
     slot.order[at] = this.#queued++;
     slot.waiting++;
     this.#waiting++;
+    this.#waitingBytes += bytes.byteLength;
     return 'queued';
   }
 
@@ -209,6 +212,11 @@ export class FrameOutbox {
   /** Frames dropped so far, all sources. */
   get dropsTotal(): number {
     return this.#dropsTotal;
+  }
+
+  /** Bytes of the frames waiting (not yet handed to the channel), all streams. */
+  get waitingBytes(): number {
+    return this.#waitingBytes;
   }
 
   /** Frames waiting (not yet handed to the channel), all streams. */
@@ -322,10 +330,12 @@ export class FrameOutbox {
     slot.head = (slot.head + 1) % slot.queue.length;
     slot.waiting--;
     this.#waiting--;
+    this.#waitingBytes -= bytes.byteLength;
     return bytes;
   }
 
   #clearQueue(slot: StreamSlot): void {
+    for (const bytes of slot.queue) if (bytes !== undefined) this.#waitingBytes -= bytes.byteLength;
     this.#waiting -= slot.waiting;
     slot.queue.fill(undefined);
     slot.head = 0;

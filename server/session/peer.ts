@@ -161,6 +161,11 @@ export class Peer {
     return this.muted ? { id: this.id, name: this.name, mode: this.mode, muted: true } : { id: this.id, name: this.name, mode: this.mode };
   }
 
+  /** Bytes the relay holds for this peer: its channel's buffers both ways and its outbox's waiting frames (the memory budget). */
+  heldBytes(): number {
+    return this.channel.bufferedAmount + (this.channel.incomingBytes ?? 0) + this.#outbox.waitingBytes;
+  }
+
   /** True once the relay has started to close or remove this peer. */
   get leaving(): boolean {
     return this.#leaving;
