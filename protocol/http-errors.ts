@@ -14,6 +14,10 @@ export const HTTP_ERROR_CODES = [
   'bad-content-type',
   'method-not-allowed',
   'bad-origin',
+  'too-many-connections',
+  'rate-limited',
+  'server-busy',
+  'request-timeout',
   'shutting-down',
 ] as const;
 
@@ -27,6 +31,10 @@ export const HTTP_ERROR_STATUS: Readonly<Record<HttpErrorCode, number>> = {
   'bad-content-type': 415,
   'method-not-allowed': 405,
   'bad-origin': 403,
+  'too-many-connections': 429,
+  'rate-limited': 429,
+  'server-busy': 503,
+  'request-timeout': 408,
   'shutting-down': 503,
 };
 

@@ -16,6 +16,8 @@ export const RELAY_ERROR_CODES = [
   'bad-secret',
   'room-full',
   'server-full',
+  'too-many-connections',
+  'server-busy',
   'shutting-down',
   // control messages (the connection stays, unless it keeps misbehaving)
   'bad-json',
@@ -27,12 +29,25 @@ export const RELAY_ERROR_CODES = [
   'handler-failed',
   // the connection is closed after too many refused control messages
   'abuse',
+  // the connection is closed: a WebSocket message not completed in time
+  'message-timeout',
 ] as const;
 
 export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
 
 /** Codes a connection is refused with at connect (the socket is then closed). */
-export const CONNECT_REFUSALS: readonly RelayErrorCode[] = ['bad-room', 'bad-name', 'bad-mode', 'bad-secret', 'room-full', 'server-full', 'shutting-down'];
+export const CONNECT_REFUSALS: readonly RelayErrorCode[] = [
+  'bad-room',
+  'bad-name',
+  'bad-mode',
+  'bad-secret',
+  'room-full',
+  'server-full',
+  'too-many-connections',
+  'rate-limited',
+  'server-busy',
+  'shutting-down',
+];
 
 /** A refusal with a stable `code` and a message with context in brackets. */
 export class RelayError extends Error {
@@ -82,6 +97,25 @@ export class RelayError extends Error {
 
   static serverFull(max: number): RelayError {
     return new RelayError('server-full', `relay has too many connections [max:${max}]`, max);
+  }
+
+  static tooManyConnections(max: number): RelayError {
+    return new RelayError('too-many-connections', `too many connections from this address [max:${max}]`, max);
+  }
+
+  /** A connect refused: the address joined too often (`limit`: joins per minute). */
+  static joinRateLimited(perMinute: number): RelayError {
+    return new RelayError('rate-limited', `too many joins from this address [max:${perMinute}/min]`, perMinute);
+  }
+
+  /** A connect refused: the relay is admitting connections as fast as it paces them (`limit`: admissions per second). */
+  static serverBusy(perSecond: number): RelayError {
+    return new RelayError('server-busy', `relay is busy admitting connections, try again shortly [max:${perSecond}/s]`, perSecond);
+  }
+
+  /** A WebSocket message (or frame) still incomplete `ms` after its first byte. */
+  static messageTimeout(ms: number): RelayError {
+    return new RelayError('message-timeout', `message not completed in time [maxMs:${ms}]`, ms);
   }
 
   static shuttingDown(): RelayError {

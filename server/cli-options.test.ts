@@ -211,8 +211,55 @@ describe('parseCli', () => {
       .split('\n')
       .filter((line) => line.startsWith('  --') && line.includes('[repeatable] '))
       .map((line) => line.trim().split(' ')[0]);
-    expect(marked).toEqual(['--origins', '--ice-servers', '--stun', '--turn', '--turn-user', '--turn-pass']);
+    expect(marked).toEqual(['--origins', '--trusted-proxy', '--ice-servers', '--stun', '--turn', '--turn-user', '--turn-pass']);
     expect(helpText()).toContain('The i-th --turn takes the i-th --turn-user and --turn-pass');
+  });
+});
+
+describe('hardening options', () => {
+  it('reads the deadlines, per-address limits and pacing from flags and FRAMEWIRE_* variables', () => {
+    const c = parseCli(
+      ['--headers-timeout-ms', '3000', '--message-timeout-ms=8000', '--max-connections-per-ip', '5', '--joins-per-ip-per-minute', '30', '--admissions-per-second', '50'],
+      { FRAMEWIRE_JOIN_BURST_PER_IP: '4', FRAMEWIRE_ADMISSION_BURST: '8', FRAMEWIRE_ADMISSION_WAIT_MS: '500', FRAMEWIRE_MAX_CONNECTIONS_PER_IP: '99' },
+    );
+    expect(c.relay).toMatchObject({
+      headersTimeoutMs: 3000,
+      messageTimeoutMs: 8000,
+      maxConnectionsPerIp: 5,
+      joinsPerIpPerMinute: 30,
+      joinBurstPerIp: 4,
+      admissionsPerSecond: 50,
+      admissionBurst: 8,
+      admissionWaitMs: 500,
+    });
+    expect(parseCli(['--message-timeout-ms', '0']).relay.messageTimeoutMs).toBe(0);
+  });
+
+  it('takes --trusted-proxy repeatedly (addresses and CIDR blocks), or as a list in FRAMEWIRE_TRUSTED_PROXY', () => {
+    expect(parseCli(['--trusted-proxy', '127.0.0.1', '--trusted-proxy', '10.0.0.0/8', '--trusted-proxy=::1']).relay.trustedProxies).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+    expect(parseCli([], { FRAMEWIRE_TRUSTED_PROXY: '192.168.0.0/16, fd00::/8' }).relay.trustedProxies).toEqual(['192.168.0.0/16', 'fd00::/8']);
+    expect(parseCli([]).relay.trustedProxies).toBeUndefined();
+  });
+
+  it.each([
+    [['--trusted-proxy', 'proxy.example'], /--trusted-proxy takes an IP address or CIDR block, e\.g\. 127\.0\.0\.1 or 10\.0\.0\.0\/8 \[got:proxy\.example\]/],
+    [['--trusted-proxy', '10.0.0.0/33'], /--trusted-proxy takes an IP address or CIDR block/],
+    [['--max-connections-per-ip', '0'], /--max-connections-per-ip must be an integer in 1\.\.∞/],
+    [['--headers-timeout-ms', '10'], /--headers-timeout-ms must be an integer in 100\.\.∞/],
+    [['--joins-per-ip-per-minute', '-1'], /--joins-per-ip-per-minute must be a positive number/],
+    [['--admission-wait-ms', 'soon'], /--admission-wait-ms must be an integer/],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseCli(argv, {})).toThrowError(message);
+  });
+
+  it('lists them in --help with their variables and defaults', () => {
+    const help = helpText();
+    expect(help).toMatch(/--max-connections-per-ip N\s+FRAMEWIRE_MAX_CONNECTIONS_PER_IP\s+default 20\s/);
+    expect(help).toMatch(/--joins-per-ip-per-minute N\s+FRAMEWIRE_JOINS_PER_IP_PER_MINUTE\s+default 60\s/);
+    expect(help).toMatch(/--trusted-proxy ADDR\s+FRAMEWIRE_TRUSTED_PROXY\s+default \(none\)\s+\[repeatable\]/);
+    expect(help).toMatch(/--headers-timeout-ms MS\s+FRAMEWIRE_HEADERS_TIMEOUT_MS\s+default 5000\s/);
+    expect(help).toMatch(/--message-timeout-ms MS\s+FRAMEWIRE_MESSAGE_TIMEOUT_MS\s+default 10000\s/);
+    expect(help).toMatch(/--admissions-per-second N\s+FRAMEWIRE_ADMISSIONS_PER_SECOND\s+default 200\s/);
   });
 });
 

@@ -25,6 +25,17 @@ import {
   type RelayOptions,
 } from './relay.ts';
 import { hasTurnServer } from '../protocol/index.ts';
+import { AddressSet } from './http/client-address.ts';
+import {
+  DEFAULT_ADMISSION_BURST,
+  DEFAULT_ADMISSION_WAIT_MS,
+  DEFAULT_ADMISSIONS_PER_SECOND,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_JOIN_BURST_PER_IP,
+  DEFAULT_JOINS_PER_IP_PER_MINUTE,
+  DEFAULT_MAX_CONNECTIONS_PER_IP,
+  DEFAULT_MESSAGE_TIMEOUT_MS,
+} from './options.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/index.ts';
 
 /** Port of the CLI (the library's default is 0 = any). */
@@ -136,6 +147,52 @@ const SPECS: Spec[] = [
   {
     flag: 'max-chat-chars', env: 'FRAMEWIRE_MAX_CHAT_CHARS', arg: 'N', default: String(DEFAULT_MAX_CHAT_CHARS), help: 'longest chat message',
     apply: (c, v, from) => (c.relay.maxChatChars = int(v, from, 1)),
+  },
+  {
+    flag: 'headers-timeout-ms', env: 'FRAMEWIRE_HEADERS_TIMEOUT_MS', arg: 'MS', default: String(DEFAULT_HEADERS_TIMEOUT_MS),
+    help: 'a new connection must send its request headers (TLS handshake included) within this, else it is cut',
+    apply: (c, v, from) => (c.relay.headersTimeoutMs = int(v, from, 100)),
+  },
+  {
+    flag: 'message-timeout-ms', env: 'FRAMEWIRE_MESSAGE_TIMEOUT_MS', arg: 'MS', default: String(DEFAULT_MESSAGE_TIMEOUT_MS),
+    help: 'a WebSocket message (or HTTP request body) must complete within this of its first byte (0 = no WebSocket check)',
+    apply: (c, v, from) => (c.relay.messageTimeoutMs = int(v, from, 0)),
+  },
+  {
+    flag: 'max-connections-per-ip', env: 'FRAMEWIRE_MAX_CONNECTIONS_PER_IP', arg: 'N', default: String(DEFAULT_MAX_CONNECTIONS_PER_IP),
+    help: 'open connections per client address (IPv6: per /64; loopback exempt)',
+    apply: (c, v, from) => (c.relay.maxConnectionsPerIp = int(v, from, 1)),
+  },
+  {
+    flag: 'joins-per-ip-per-minute', env: 'FRAMEWIRE_JOINS_PER_IP_PER_MINUTE', arg: 'N', default: String(DEFAULT_JOINS_PER_IP_PER_MINUTE),
+    help: 'joins (connects) per client address per minute',
+    apply: (c, v, from) => (c.relay.joinsPerIpPerMinute = num(v, from)),
+  },
+  {
+    flag: 'join-burst-per-ip', env: 'FRAMEWIRE_JOIN_BURST_PER_IP', arg: 'N', default: String(DEFAULT_JOIN_BURST_PER_IP),
+    help: 'joins a client address may make at once',
+    apply: (c, v, from) => (c.relay.joinBurstPerIp = int(v, from, 1)),
+  },
+  {
+    flag: 'trusted-proxy', env: 'FRAMEWIRE_TRUSTED_PROXY', arg: 'ADDR', default: '(none)',
+    help: 'a proxy (address or CIDR) whose X-Forwarded-For names the client, e.g. 127.0.0.1',
+    repeat: 'list',
+    apply: (c, v, from) => (c.relay.trustedProxies = [...(c.relay.trustedProxies ?? []), addressChecked(v, from)]),
+  },
+  {
+    flag: 'admissions-per-second', env: 'FRAMEWIRE_ADMISSIONS_PER_SECOND', arg: 'N', default: String(DEFAULT_ADMISSIONS_PER_SECOND),
+    help: 'new connections admitted per second, relay-wide (more wait, then server-busy)',
+    apply: (c, v, from) => (c.relay.admissionsPerSecond = num(v, from)),
+  },
+  {
+    flag: 'admission-burst', env: 'FRAMEWIRE_ADMISSION_BURST', arg: 'N', default: String(DEFAULT_ADMISSION_BURST),
+    help: 'new connections admitted at once before --admissions-per-second applies',
+    apply: (c, v, from) => (c.relay.admissionBurst = int(v, from, 1)),
+  },
+  {
+    flag: 'admission-wait-ms', env: 'FRAMEWIRE_ADMISSION_WAIT_MS', arg: 'MS', default: String(DEFAULT_ADMISSION_WAIT_MS),
+    help: 'longest wait for admission; a connection that would wait longer is refused server-busy',
+    apply: (c, v, from) => (c.relay.admissionWaitMs = int(v, from, 0)),
   },
   {
     flag: 'log-level', env: 'FRAMEWIRE_LOG_LEVEL', arg: 'LEVEL', default: DEFAULT_CLI_LOG_LEVEL, help: LOG_LEVELS.join(' | '),
@@ -386,6 +443,17 @@ export function helpText(): string {
     '',
     'Endpoints: / (web app), /ws (WebSocket), /healthz, /metrics (Prometheus).',
   ].join('\n');
+}
+
+/** One address or CIDR block (`10.0.0.0/8`, `::1`). Throws `CliError`. */
+function addressChecked(value: string, from: string): string {
+  try {
+    AddressSet.parse([value]);
+  } catch (error) {
+    if (error instanceof TypeError) throw new CliError(`${from} takes an IP address or CIDR block, e.g. 127.0.0.1 or 10.0.0.0/8 [got:${value}]`);
+    throw error;
+  }
+  return value.trim();
 }
 
 function int(value: string, from: string, min: number, max = Number.MAX_SAFE_INTEGER): number {

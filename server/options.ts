@@ -7,7 +7,11 @@ import { hasTurnServer, IceServerError, parseIceServers, type IceServer } from '
 import { DEFAULT_FEEDBACK_EXPIRE_MS, DEFAULT_FEEDBACK_TARGET_DELAY_MS } from './session/ack-window.ts';
 import { DEFAULT_FEEDBACK_INTERVAL_MS } from './session/delivery-reporter.ts';
 import { DEFAULT_MAX_IN_FLIGHT } from './session/frame-outbox.ts';
+import { AddressSet } from './http/client-address.ts';
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MESSAGE_TIMEOUT_MS } from './http/connection-gate.ts';
 import type { ServerFactory } from './http/server-factory.ts';
+import { DEFAULT_JOIN_BURST_PER_IP, DEFAULT_JOINS_PER_IP_PER_MINUTE, DEFAULT_MAX_CONNECTIONS_PER_IP } from './session/address-limits.ts';
+import { DEFAULT_ADMISSION_BURST, DEFAULT_ADMISSION_WAIT_MS, DEFAULT_ADMISSIONS_PER_SECOND } from './session/admission-pacer.ts';
 import { isLogLevel, type Logger, type LogLevel } from './logger.ts';
 
 export type { IceServer } from '../protocol/index.ts';
@@ -31,6 +35,10 @@ export const DEFAULT_RELAY_LOG_LEVEL: LogLevel = 'warn';
 /** `RelayOptions.iceTransportPolicy` by default: any candidate (host, STUN, TURN). */
 export const DEFAULT_ICE_TRANSPORT_POLICY = 'all';
 export { DEFAULT_FEEDBACK_EXPIRE_MS, DEFAULT_FEEDBACK_INTERVAL_MS, DEFAULT_FEEDBACK_TARGET_DELAY_MS };
+export { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MESSAGE_TIMEOUT_MS, DEFAULT_JOIN_BURST_PER_IP, DEFAULT_JOINS_PER_IP_PER_MINUTE, DEFAULT_MAX_CONNECTIONS_PER_IP };
+export { DEFAULT_ADMISSION_BURST, DEFAULT_ADMISSION_WAIT_MS, DEFAULT_ADMISSIONS_PER_SECOND };
+/** Client addresses the per-address limits do not apply to by default: loopback (the relay's own host: bots, benches, tests). */
+export const DEFAULT_LIMIT_EXEMPT: readonly string[] = ['127.0.0.0/8', '::1'];
 
 /** Options of `startRelay`. */
 export interface RelayOptions {
@@ -97,6 +105,38 @@ export interface RelayOptions {
    * its room for a resume (`resume=TOKEN` on any transport), ms; 0 = it leaves at once. Default 10000.
    */
   resumeGraceMs?: number;
+  /**
+   * How long a new connection may take to send its first request's headers (a WebSocket
+   * upgrade, an HTTP request; the TLS handshake included), ms — then its socket is
+   * destroyed. Also Node's `headersTimeout` for later requests of a kept-alive connection. Default 5000.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * How long one WebSocket message may take from its first byte to its last, ms: then the
+   * socket is closed 1008 `message-timeout`. An HTTP request (a `POST /fw/send` body) must be
+   * received within it too (then 408). 0 disables the WebSocket check (HTTP requests then get Node's 300 s). Default 10000.
+   */
+  messageTimeoutMs?: number;
+  /** Open connections per client address (IPv6: per /64), half-open sockets included; the next is refused `too-many-connections` (1013 / HTTP 429). Default 20. */
+  maxConnectionsPerIp?: number;
+  /** Joins (WebSocket connects, HTTP sessions) per client address per minute (token bucket); over it `rate-limited` (1013 / HTTP 429). Default 60. */
+  joinsPerIpPerMinute?: number;
+  /** Joins a client address may make at once before `joinsPerIpPerMinute` applies. Default 10. */
+  joinBurstPerIp?: number;
+  /**
+   * Proxies (exact addresses or CIDR blocks) whose `X-Forwarded-For` names the client: the
+   * right-most address in it that is not a trusted proxy is the client's. From any other
+   * peer the header is ignored. Default [] (the socket's address is the client's).
+   */
+  trustedProxies?: string[];
+  /** Client addresses (exact or CIDR) the per-address limits do not apply to. Default loopback: ['127.0.0.0/8', '::1']. */
+  limitExempt?: string[];
+  /** Admissions (WebSocket upgrades, HTTP sessions) per second, relay-wide (token bucket); over it a connection waits or is refused `server-busy`. Default 200. */
+  admissionsPerSecond?: number;
+  /** Admissions at once before `admissionsPerSecond` applies. Default 20. */
+  admissionBurst?: number;
+  /** Longest wait for an admission, ms; a connection that would wait longer is refused `server-busy` (1013 / HTTP 503) at once. Default 2000. */
+  admissionWaitMs?: number;
   /** Level of the default logger. Default 'warn'. */
   logLevel?: LogLevel;
   /** Where logs go. Default: JSON lines on stdout at `logLevel`. */
@@ -167,7 +207,28 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
     feedbackIntervalMs: positive('feedbackIntervalMs', o.feedbackIntervalMs, DEFAULT_FEEDBACK_INTERVAL_MS),
     shutdownTimeoutMs: int('shutdownTimeoutMs', o.shutdownTimeoutMs, DEFAULT_SHUTDOWN_TIMEOUT_MS, 0),
     resumeGraceMs: int('resumeGraceMs', o.resumeGraceMs, DEFAULT_RESUME_GRACE_MS, 0),
+    headersTimeoutMs: int('headersTimeoutMs', o.headersTimeoutMs, DEFAULT_HEADERS_TIMEOUT_MS, 100),
+    messageTimeoutMs: int('messageTimeoutMs', o.messageTimeoutMs, DEFAULT_MESSAGE_TIMEOUT_MS, 0),
+    maxConnectionsPerIp: int('maxConnectionsPerIp', o.maxConnectionsPerIp, DEFAULT_MAX_CONNECTIONS_PER_IP, 1),
+    joinsPerIpPerMinute: positive('joinsPerIpPerMinute', o.joinsPerIpPerMinute, DEFAULT_JOINS_PER_IP_PER_MINUTE),
+    joinBurstPerIp: int('joinBurstPerIp', o.joinBurstPerIp, DEFAULT_JOIN_BURST_PER_IP, 1),
+    trustedProxies: addressesOption('trustedProxies', o.trustedProxies ?? []),
+    limitExempt: addressesOption('limitExempt', o.limitExempt ?? [...DEFAULT_LIMIT_EXEMPT]),
+    admissionsPerSecond: positive('admissionsPerSecond', o.admissionsPerSecond, DEFAULT_ADMISSIONS_PER_SECOND),
+    admissionBurst: int('admissionBurst', o.admissionBurst, DEFAULT_ADMISSION_BURST, 1),
+    admissionWaitMs: int('admissionWaitMs', o.admissionWaitMs, DEFAULT_ADMISSION_WAIT_MS, 0),
   };
+}
+
+/** A list of addresses / CIDR blocks, checked (`AddressSet.parse`); the entries as given, trimmed. */
+function addressesOption(name: string, value: unknown): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new TypeError(`relay option ${name} must be an array of strings`);
+  try {
+    return [...AddressSet.parse(value).entries];
+  } catch (error) {
+    if (error instanceof TypeError) throw new TypeError(`relay option ${name}: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 /** The ICE servers through the one validator (protocol's), its error rethrown as the options' TypeError. */

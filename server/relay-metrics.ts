@@ -25,6 +25,10 @@ export interface RelayGaugeSource {
   peerDrops(): Iterable<{ room: string; receiver: number; source: number; drops: number }>;
   /** HTTP channel sessions not yet closed, by how they last fetched their downlink (none: not yet). Default none. */
   httpSessions?(): { stream: number; poll: number; none: number };
+  /** Accepted sockets whose first request's headers are not complete yet. Default none. */
+  halfOpen?(): number;
+  /** Connections waiting for the admission pacer. Default none. */
+  admissionWaiting?(): number;
 }
 
 /** Plain counters, as exposed by `Relay.stats`. */
@@ -113,6 +117,24 @@ export class RelayMetrics {
       },
     });
     new Gauge({
+      name: 'framewire_half_open_connections',
+      help: 'Accepted sockets whose first request headers (TLS handshake included) are not complete yet; they count towards maxConnections.',
+      registers,
+      collect() {
+        const n = source.halfOpen?.();
+        if (n !== undefined) this.set(n);
+      },
+    });
+    new Gauge({
+      name: 'framewire_admission_waiting',
+      help: 'Connections waiting for the admission pacer (admissionsPerSecond).',
+      registers,
+      collect() {
+        const n = source.admissionWaiting?.();
+        if (n !== undefined) this.set(n);
+      },
+    });
+    new Gauge({
       name: 'framewire_rooms',
       help: 'Rooms with at least one peer.',
       registers,
@@ -164,7 +186,7 @@ export class RelayMetrics {
     perCodec('framewire_frame_drops_total', 'Frames dropped by latest-wins backpressure.', this.#dropsBy);
     this.#controlIn = counter('framewire_control_in_total', 'Control messages received, by type (unknown types as "other").', ['type']);
     this.#controlOut = counter('framewire_control_out_total', 'Control messages sent.', []);
-    this.#refused = counter('framewire_refused_total', 'Connections refused or closed by the relay, by error code.', ['code']);
+    this.#refused = counter('framewire_refused_total', 'Connections refused or closed by the relay, by error code (also sockets destroyed at accept: server-full, too-many-connections; cut by a deadline: handshake-timeout, request-timeout, message-timeout).', ['code']);
     this.#resumed = counter('framewire_resumed_total', 'Connections that took over a held peer with its resume token (same peer, new connection).', []);
     this.#httpRequests = counter('framewire_http_requests_total', 'HTTP channel requests answered (streams when they start), by route and status.', ['route', 'status']);
     this.#frameErrors = counter('framewire_frame_errors_total', 'Invalid frames (the sender was disconnected), by FrameError code.', ['code']);

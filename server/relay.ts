@@ -12,6 +12,8 @@ import { HttpEndpoint } from './channels/http-endpoint.ts';
 import type { ConnectionInfo, PeerChannel } from './channels/peer-channel.ts';
 import { WsEndpoint } from './channels/ws-endpoint.ts';
 import type { ControlHandler } from './control/dispatcher.ts';
+import { AddressSet } from './http/client-address.ts';
+import { ConnectionGate } from './http/connection-gate.ts';
 import { HttpRoutes, type RouteHandler } from './http/routes.ts';
 import { createPlainServer, schemeOf, type RelayServer } from './http/server-factory.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -19,6 +21,9 @@ import { DEFAULT_RELAY_LOG_LEVEL, resolveOptions, type RelayOptions, type Resolv
 import { RelayCore, type FrameEvent, type RelayEvents } from './relay-core.ts';
 import { RelayMetrics, type RelayStats } from './relay-metrics.ts';
 import type { PathFigures, SourceFigures } from './session/ack-window.ts';
+import { AddressLimits } from './session/address-limits.ts';
+import { AdmissionPacer } from './session/admission-pacer.ts';
+import { EdgeAdmission } from './session/edge-admission.ts';
 import { readSourceId, type PeerInfo } from './session/peer.ts';
 
 export {
@@ -67,6 +72,8 @@ export class Relay {
   #http: RelayServer;
   #ws: WsEndpoint;
   #httpChannels: HttpEndpoint;
+  #pacer: AdmissionPacer;
+  #gate: ConnectionGate;
   #events: Emitter<RelayEvents>;
   #metrics: RelayMetrics;
   #core: RelayCore;
@@ -85,6 +92,8 @@ export class Relay {
       peers: () => this.#core.peers.size,
       peerDrops: () => this.#core.peerDrops(),
       httpSessions: () => this.#httpChannels.openSessions(),
+      halfOpen: () => this.#gate.halfOpen,
+      admissionWaiting: () => this.#pacer.waiting,
     });
     this.#core = new RelayCore({ options: o, log, metrics: this.#metrics, events: this.#events });
     this.#routes = new HttpRoutes({
@@ -99,15 +108,33 @@ export class Relay {
       log,
     });
     this.#http = (options.createServer ?? createPlainServer)(this.#routes.handle);
-    this.#http.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
+    // The edge: per-address limits, admission pacing, and the gate in front of the server (half-open sockets, deadlines).
+    this.#pacer = new AdmissionPacer({ perSecond: o.admissionsPerSecond, burst: o.admissionBurst, maxWaitMs: o.admissionWaitMs });
+    const edge = new EdgeAdmission({
+      limits: new AddressLimits({ maxConnections: o.maxConnectionsPerIp, joinsPerMinute: o.joinsPerIpPerMinute, joinBurst: o.joinBurstPerIp }),
+      pacer: this.#pacer,
+      trustedProxies: AddressSet.parse(o.trustedProxies),
+      exempt: AddressSet.parse(o.limitExempt),
     });
+    this.#gate = new ConnectionGate({
+      maxConnections: o.maxConnections,
+      maxConnectionsPerIp: o.maxConnectionsPerIp,
+      connections: () => this.#core.connections + this.#pacer.waiting,
+      edge,
+      headersTimeoutMs: o.headersTimeoutMs,
+      requestTimeoutMs: o.messageTimeoutMs > 0 ? o.messageTimeoutMs : 300_000, // 0: Node's default request timeout
+      isClosing: () => this.#closing !== undefined,
+      onRefused: (code) => this.#metrics.refused(code),
+      log,
+    });
+    this.#gate.attach(this.#http);
     this.#ws = new WsEndpoint({
       server: this.#http,
       admit: (channel, query, info) => this.#core.admit(channel, query, info),
       isClosing: () => this.#closing !== undefined,
       onRefused: (code) => this.#metrics.refused(code),
+      edge,
+      messageTimeoutMs: o.messageTimeoutMs,
       maxPayload: o.maxPayload,
       origins: o.origins,
       heartbeatMs: o.heartbeatMs,
@@ -120,6 +147,7 @@ export class Relay {
       isClosing: () => this.#closing !== undefined,
       onRefused: (code) => this.#metrics.refused(code),
       onRequest: (route, status) => this.#metrics.httpRequest(route, status),
+      edge,
       maxPayload: o.maxPayload,
       origins: o.origins,
       heartbeatMs: o.heartbeatMs,
@@ -294,6 +322,8 @@ export class Relay {
   async #shutdown(): Promise<void> {
     this.#log.info('shutting down', { connections: this.#core.connections });
     this.#ws.stopHeartbeat();
+    this.#pacer.close(); // waiting connections go to the core, which refuses them: shutting down
+    this.#gate.close();
     const serverClosed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     this.#http.closeIdleConnections();
     await this.#core.close();

@@ -88,6 +88,8 @@ export interface HttpChannelOptions {
   lingerMs?: number;
   /** Told once, when the session is over (after its linger, or at once when terminated or idle). Default none. */
   onEnd?: (channel: HttpChannel, why: HttpSessionEnd) => void;
+  /** Called once when the channel closes (when its receiver's `onClose` is), before it lingers. Default none. */
+  onClosed?: () => void;
 }
 
 /** One response the downlink is written to (a stream, or a poll), with the write callbacks it owes. */
@@ -139,6 +141,7 @@ export class HttpChannel implements PeerChannel {
   readonly #closeTimeoutMs: number;
   readonly #lingerMs: number;
   readonly #onEnd: ((channel: HttpChannel, why: HttpSessionEnd) => void) | undefined;
+  readonly #onClosed: (() => void) | undefined;
   #receiver: ChannelReceiver = NO_RECEIVER;
   /** open → closing (the relay closed; close record not fetched yet) → closed (onClose told; lingering). */
   #state: 'open' | 'closing' | 'closed' = 'open';
@@ -177,6 +180,7 @@ export class HttpChannel implements PeerChannel {
     this.#closeTimeoutMs = ms('closeTimeoutMs', options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS);
     this.#lingerMs = ms('lingerMs', options.lingerMs, DEFAULT_LINGER_MS);
     this.#onEnd = options.onEnd;
+    this.#onClosed = options.onClosed;
     this.#idleTimer = setTimeout(this.#onIdle, ms('idleTimeoutMs', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS));
     this.#idleTimer.unref();
   }
@@ -509,6 +513,7 @@ export class HttpChannel implements PeerChannel {
       this.#lingerTimer = setTimeout(() => this.#end('linger'), this.#lingerMs);
       this.#lingerTimer.unref();
     }
+    this.#onClosed?.();
     this.#receiver.onClose(code, reason);
   }
 

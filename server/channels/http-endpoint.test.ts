@@ -449,7 +449,7 @@ describe('HTTP channel endpoint', () => {
     });
 
     it('every error answer uses a code of HTTP_ERROR_CODES', () => {
-      expect([...HTTP_ERROR_CODES].sort()).toEqual(['bad-content-type', 'bad-origin', 'bad-record', 'method-not-allowed', 'shutting-down', 'too-large', 'unknown-session']);
+      expect([...HTTP_ERROR_CODES].sort()).toEqual(['bad-content-type', 'bad-origin', 'bad-record', 'method-not-allowed', 'rate-limited', 'request-timeout', 'server-busy', 'shutting-down', 'too-large', 'too-many-connections', 'unknown-session']);
     });
   });
 

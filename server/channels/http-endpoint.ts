@@ -21,10 +21,12 @@ import {
   SEQ_HEADER,
   TOKEN_HEADER,
   type HttpErrorCode,
+  type RelayError,
 } from '../../protocol/index.ts';
 import { parseRequestUrl, type RouteHandler } from '../http/routes.ts';
 import type { Logger } from '../logger.ts';
 import { normalizeOrigin } from '../options.ts';
+import type { EdgeAdmission } from '../session/edge-admission.ts';
 import { DEFAULT_LINGER_MS, DEFAULT_POLL_WAIT_MS, HttpChannel, type HttpDownlinkKind, type HttpSessionEnd } from './http-channel.ts';
 import type { AdmitChannel } from './peer-channel.ts';
 
@@ -60,8 +62,13 @@ export interface HttpEndpointOptions {
   admit: AdmitChannel;
   /** True once the relay is shutting down: new sessions are answered 503. Required. */
   isClosing: () => boolean;
-  /** Told about each request refused for its `Origin` and each session lost to the idle timeout ('heartbeat'), for metrics. Required. */
-  onRefused: (code: 'origin' | 'heartbeat') => void;
+  /**
+   * Told about each request refused for its `Origin`, each session lost to the idle timeout
+   * ('heartbeat') and each session refused at the edge (`too-many-connections`, `rate-limited`, `server-busy`), for metrics. Required.
+   */
+  onRefused: (code: string) => void;
+  /** The edge checks (per-address limits, pacing) every `POST /fw/session` passes before the core sees it. Default none. */
+  edge?: EdgeAdmission;
   /** Told about every request answered (streams when they start), for metrics. Default none. */
   onRequest?: (route: HttpRoute, status: number) => void;
   /** Largest record (frame) in a body, bytes; a body may hold `maxPayload + BODY_SLACK_BYTES`. Required. */
@@ -173,10 +180,45 @@ export class HttpEndpoint {
     }
   }
 
-  /** `POST /fw/session`: a new channel, handed to the core at once; its token answered. */
+  /**
+   * `POST /fw/session`: through the edge checks (answered 429 / 503 when refused; it may
+   * wait for the pacer), then a new channel, handed to the core at once; its token answered.
+   */
   #open(req: IncomingMessage, res: ServerResponse): void {
     discardBody(req, this.#bodyLimit);
     if (this.#options.isClosing()) return this.#fail(req, res, 'session', 'shutting-down', 'relay is shutting down');
+    const edge = this.#options.edge;
+    if (edge === undefined) return this.#create(req, res, ignore, req.socket.remoteAddress);
+    const client = edge.clientOf(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    let created = false;
+    let release = ignore;
+    release = edge.enter(client, {
+      go: () => {
+        if (res.destroyed || res.writableEnded) return release();
+        created = true;
+        // The session counts for its address until it closes.
+        this.#create(req, res, () => release(), client.address);
+      },
+      refuse: (error) => this.#refuseSession(req, res, error, client.address),
+    });
+    // A request that went while waiting for the pacer: nothing was created.
+    res.once('close', () => {
+      if (!created) release();
+    });
+  }
+
+  #refuseSession(req: IncomingMessage, res: ServerResponse, error: RelayError, address: string | undefined): void {
+    this.#options.onRefused(error.code);
+    this.#options.log.info('http session refused', { code: error.code, message: error.message, address });
+    const retry = error.code === 'too-many-connections' ? undefined : { 'retry-after': '1' };
+    this.#fail(req, res, 'session', error.code as HttpErrorCode, error.message, retry);
+  }
+
+  #create(req: IncomingMessage, res: ServerResponse, onClosed: () => void, address: string | undefined): void {
+    if (this.#options.isClosing()) {
+      onClosed();
+      return this.#fail(req, res, 'session', 'shutting-down', 'relay is shutting down');
+    }
     const token = randomBytes(TOKEN_BYTES).toString('base64url');
     const channel = new HttpChannel({
       pollWaitMs: this.#pollWaitMs,
@@ -185,10 +227,11 @@ export class HttpEndpoint {
       closeTimeoutMs: this.#options.closeTimeoutMs,
       lingerMs: this.#options.lingerMs ?? DEFAULT_LINGER_MS,
       onEnd: (ended, why) => this.#ended(token, ended, why),
+      onClosed,
     });
     this.#sessions.set(token, channel);
     // The welcome (or the refusal's error and close) is queued for the session's downlink.
-    this.#options.admit(channel, parseRequestUrl(req).searchParams, { remoteAddress: req.socket.remoteAddress });
+    this.#options.admit(channel, parseRequestUrl(req).searchParams, { remoteAddress: address });
     const answer: HttpSessionAnswer = { token, pollWaitMs: this.#pollWaitMs };
     res.writeHead(200, { 'content-type': 'application/json', ...NO_STORE });
     res.end(JSON.stringify(answer));

@@ -1,23 +1,32 @@
 /**
  * The WebSocket transport of the relay: takes the HTTP `upgrade`s on `/ws` (path, shutdown
- * and `Origin` checks), wraps each socket in a `WsChannel` and hands it to the core with
- * the URL's query, and runs the ping/pong heartbeat that terminates silent sockets. Every
+ * and `Origin` checks, then the edge checks: per-address connections and join rate, the
+ * admission pacer — session/edge-admission.ts), wraps each socket in a `WsChannel` and
+ * hands it to the core with the URL's query, runs the ping/pong heartbeat that terminates
+ * silent sockets, and closes 1008 `message-timeout` a socket whose message has been in
+ * progress longer than `messageTimeoutMs` (ws-message-tracker.ts: ws would otherwise hold
+ * up to `maxPayload` of a message that never ends, while pings are answered). Every
  * ws-specific setting lives here.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { WS_PATH } from '../../protocol/index.ts';
+import { CloseCode, RelayError, WS_PATH } from '../../protocol/index.ts';
 import type { RelayServer } from '../http/server-factory.ts';
 import { parseRequestUrl } from '../http/routes.ts';
 import type { Logger } from '../logger.ts';
 import { normalizeOrigin } from '../options.ts';
+import type { EdgeAdmission } from '../session/edge-admission.ts';
+import { RateLimiter } from '../session/rate-limiter.ts';
 import type { AdmitChannel } from './peer-channel.ts';
 import { WsChannel } from './ws-channel.ts';
+import { WsMessageTracker } from './ws-message-tracker.ts';
 
 /** ws receiver limits: fragments per message, and socket chunks buffered for one message. */
 export const DEFAULT_MAX_FRAGMENTS = 1024;
 export const DEFAULT_MAX_BUFFERED_CHUNKS = 64 * 1024;
+/** Clean `server-busy` refusals per second (each costs an upgrade); the rest of a flood gets HTTP 503 before the upgrade. */
+export const DEFAULT_CLEAN_REFUSALS_PER_SECOND = 200;
 
 /** Options of `WsEndpoint`. */
 export interface WsEndpointOptions {
@@ -27,8 +36,17 @@ export interface WsEndpointOptions {
   admit: AdmitChannel;
   /** True once the relay is shutting down: upgrades are answered 503. Required. */
   isClosing: () => boolean;
-  /** Told about each connection the endpoint refuses or kills ('origin', 'heartbeat'), for metrics. Required. */
-  onRefused: (code: 'origin' | 'heartbeat') => void;
+  /**
+   * Told about each connection the endpoint refuses or kills ('origin', 'heartbeat',
+   * 'message-timeout', and the edge's `too-many-connections`, `rate-limited`, `server-busy`), for metrics. Required.
+   */
+  onRefused: (code: string) => void;
+  /** The edge checks (per-address limits, pacing) every upgrade passes before the core sees it. Default none. */
+  edge?: EdgeAdmission;
+  /** `server-busy` refusals per second made cleanly (upgrade, `error`, close 1013); more get HTTP 503 before the upgrade. Default 200. */
+  cleanRefusalsPerSecond?: number;
+  /** A message (or a lone control frame) still incomplete this long after its first byte closes the socket 1008 `message-timeout`, ms; 0 disables. Default 0. */
+  messageTimeoutMs?: number;
   /** Largest message, bytes (ws `maxPayload`: close 1009 above). Required. */
   maxPayload: number;
   /** Normalized allowed origins; empty = any. Required. */
@@ -43,8 +61,13 @@ export interface WsEndpointOptions {
 export class WsEndpoint {
   #options: WsEndpointOptions;
   #wss: WebSocketServer;
-  #channels = new Set<WsChannel>();
+  /** Open channels with the tracker of their inbound messages (undefined once timed out). */
+  #channels = new Map<WsChannel, WsMessageTracker | undefined>();
   #heartbeat: NodeJS.Timeout | undefined;
+  #messageCheck: NodeJS.Timeout | undefined;
+  readonly #messageTimeoutMs: number;
+  /** Clean `server-busy` refusals (upgrade, `error`, 1013) per second; beyond, a bare 503. */
+  readonly #cleanRefusals: RateLimiter;
   #closed = false;
 
   constructor(options: WsEndpointOptions) {
@@ -64,12 +87,22 @@ export class WsEndpoint {
       this.#heartbeat = setInterval(() => this.#beat(), options.heartbeatMs);
       this.#heartbeat.unref();
     }
+    this.#messageTimeoutMs = options.messageTimeoutMs ?? 0;
+    const rate = options.cleanRefusalsPerSecond ?? DEFAULT_CLEAN_REFUSALS_PER_SECOND;
+    this.#cleanRefusals = new RateLimiter(rate, Math.max(1, Math.ceil(rate / 10)));
+    if (this.#messageTimeoutMs > 0) {
+      // One timer for every socket (none per message): a deadline is late by at most this period.
+      this.#messageCheck = setInterval(() => this.#checkMessages(), Math.max(50, Math.min(1000, Math.floor(this.#messageTimeoutMs / 4))));
+      this.#messageCheck.unref();
+    }
   }
 
   /** Stops the heartbeat (the relay is shutting down; sockets are closed by the core). Safe to call twice. */
   stopHeartbeat(): void {
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
+    clearInterval(this.#messageCheck);
+    this.#messageCheck = undefined;
   }
 
   /** Stops the heartbeat and the ws server. Safe to call twice. */
@@ -97,17 +130,64 @@ export class WsEndpoint {
       this.#options.log.info('origin refused', { origin });
       return rejectUpgrade(socket, 403, 'Forbidden');
     }
+    const edge = this.#options.edge;
+    if (edge === undefined) return this.#accept(req, socket, head, url, req.socket.remoteAddress);
+    const client = edge.clientOf(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    const release = edge.enter(client, {
+      go: () => {
+        if (!socket.destroyed) this.#accept(req, socket, head, url, client.address);
+      },
+      refuse: (error) => this.#refuse(req, socket, head, error, client.address),
+    });
+    // Counted for its address until the socket goes, whatever happens to it (a wait in the pacer is cancelled).
+    socket.once('close', release);
+  }
+
+  /** Completes the upgrade and hands the channel to the core. */
+  #accept(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, address: string | undefined): void {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const channel = new WsChannel(ws);
-      this.#channels.add(channel);
+      const tracker = new WsMessageTracker();
+      this.#channels.set(channel, tracker);
+      if (this.#messageTimeoutMs > 0) socket.on('data', (chunk: Buffer) => tracker.push(chunk, now));
       ws.on('error', (error) => this.#options.log.debug('socket error', { error }));
       ws.once('close', () => this.#channels.delete(channel));
-      this.#options.admit(channel, url.searchParams, { remoteAddress: req.socket.remoteAddress });
+      this.#options.admit(channel, url.searchParams, { remoteAddress: address });
     });
   }
 
+  /** Refuses an upgrade at the edge as the core refuses one: the WebSocket opens, gets the `error`, and is closed 1013 with the code as reason. */
+  #refuse(req: IncomingMessage, socket: Duplex, head: Buffer, error: RelayError, address: string | undefined): void {
+    this.#options.onRefused(error.code);
+    this.#options.log.info('connection refused', { code: error.code, message: error.message, address });
+    if (socket.destroyed) return;
+    if (error.code === 'server-busy' && !this.#cleanRefusals.take()) {
+      // NOTE: a clean refusal costs a whole upgrade; in a flood, more of them than the pacer admits per second get a bare 503.
+      return rejectUpgrade(socket, 503, 'Service Unavailable', { 'Retry-After': '1' });
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', () => undefined);
+      ws.send(JSON.stringify(error.toMessage()));
+      ws.close(CloseCode.tryAgainLater, error.code);
+    });
+  }
+
+  /** Closes 1008 `message-timeout` every socket whose message has been in progress longer than `messageTimeoutMs`. */
+  #checkMessages(): void {
+    const deadline = now() - this.#messageTimeoutMs;
+    for (const [channel, tracker] of this.#channels) {
+      const started = tracker?.startedAt;
+      if (started === undefined || started >= deadline) continue;
+      this.#channels.set(channel, undefined);
+      this.#options.onRefused('message-timeout');
+      this.#options.log.info('message not completed in time: closing socket', { messageTimeoutMs: this.#messageTimeoutMs, ms: Math.round(deadline + this.#messageTimeoutMs - started) });
+      channel.sendControl(JSON.stringify(RelayError.messageTimeout(this.#messageTimeoutMs).toMessage()));
+      channel.close(CloseCode.policy, 'message-timeout');
+    }
+  }
+
   #beat(): void {
-    for (const channel of this.#channels) {
+    for (const channel of this.#channels.keys()) {
       if (!channel.alive) {
         this.#options.log.info('heartbeat: terminating silent peer');
         this.#options.onRefused('heartbeat');
@@ -120,6 +200,11 @@ export class WsEndpoint {
   }
 }
 
-function rejectUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`);
+const now = (): number => performance.now();
+
+function rejectUpgrade(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}): void {
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`);
 }

@@ -9,7 +9,11 @@
  * `closeIdleConnections`, `closeAllConnections`, `address()`, `request` and `upgrade`
  * (wss://) work as on any HTTPS server, `schemeOf()` says 'https', and the native
  * `setSecureContext({ cert, key })` swaps the certificate for new connections. A socket
- * that sends nothing is destroyed after `firstByteTimeoutMs`, and at once by `close()`.
+ * that sends nothing is destroyed after `firstByteTimeoutMs`, and at once by `close()`; one
+ * whose TLS handshake or redirected plain request is not done `handshakeTimeoutMs` after its
+ * first byte is destroyed too (the redirect server never listens, so Node's own request
+ * timeouts, checked by a listening server's timer, never run for it). The relay's connection
+ * gate (connection-gate.ts) puts one deadline over all of it as well.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
@@ -21,11 +25,15 @@ import type { RequestHandler, ServerFactory } from './server-factory.ts';
 export const TLS_HANDSHAKE_BYTE = 0x16;
 /** How long a new socket may stay silent before it is destroyed, ms. */
 export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 5_000;
+/** How long a TLS handshake, or a redirected plain-HTTP request and its answer, may take from the first byte, ms (Node's TLS default is 120 s). */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
 
 /** Options of `createTlsServer` / `tlsServerFactory`. */
 export interface TlsServerOptions extends TlsCredentials {
   /** A socket that sends no byte within this many ms is destroyed. Default 5000. */
   firstByteTimeoutMs?: number;
+  /** A TLS handshake, or a plain request to be redirected and its answer, not done within this many ms of the first byte: the socket is destroyed. Default 5000. */
+  handshakeTimeoutMs?: number;
 }
 
 type ConnectionListener = (socket: Socket) => void;
@@ -41,12 +49,16 @@ export class TlsRelayServer extends HttpsServer {
   /** Every accepted socket until it closes (shutdown destroys those no server tracks: in handshake, redirected). */
   readonly #sockets = new Set<Socket>();
   readonly #firstByteTimeoutMs: number;
+  readonly #handshakeTimeoutMs: number;
 
   constructor(handler: RequestHandler, options: TlsServerOptions) {
-    super({ cert: options.cert, key: options.key }, handler);
+    const handshake = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    if (!Number.isFinite(handshake) || handshake <= 0) throw new TypeError(`handshakeTimeoutMs must be a positive number [handshakeTimeoutMs:${handshake}]`);
+    super({ cert: options.cert, key: options.key, handshakeTimeout: handshake }, handler);
     const timeout = options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS;
     if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError(`firstByteTimeoutMs must be a positive number [firstByteTimeoutMs:${timeout}]`);
     this.#firstByteTimeoutMs = timeout;
+    this.#handshakeTimeoutMs = handshake;
     this.#redirect = createHttpServer(redirectToHttps);
     this.#tlsListeners = this.listeners('connection') as ConnectionListener[];
     this.removeAllListeners('connection');
@@ -95,6 +107,9 @@ export class TlsRelayServer extends HttpsServer {
       if (chunk[0] === TLS_HANDSHAKE_BYTE) {
         for (const listener of this.#tlsListeners) listener.call(this, socket);
       } else {
+        const deadline = setTimeout(() => socket.destroy(), this.#handshakeTimeoutMs);
+        deadline.unref();
+        socket.once('close', () => clearTimeout(deadline));
         this.#redirect.emit('connection', socket);
         // NOTE: node:http parses straight from the socket's handle and listens for 'data'
         // only for what is buffered; a paused socket would never hand over the first chunk.
