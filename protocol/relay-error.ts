@@ -31,6 +31,8 @@ export const RELAY_ERROR_CODES = [
   'abuse',
   // the connection is closed: a WebSocket message not completed in time
   'message-timeout',
+  // the connection is closed: the relay is over its memory budget and this peer held the most
+  'memory-budget',
 ] as const;
 
 export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
@@ -116,6 +118,10 @@ export class RelayError extends Error {
   /** A WebSocket message (or frame) still incomplete `ms` after its first byte. */
   static messageTimeout(ms: number): RelayError {
     return new RelayError('message-timeout', `message not completed in time [maxMs:${ms}]`, ms);
+  }
+
+  static memoryBudget(heldBytes: number, budgetBytes: number): RelayError {
+    return new RelayError('memory-budget', `the relay is over its memory budget and this connection held the most [heldBytes:${heldBytes}, budgetBytes:${budgetBytes}]`, budgetBytes);
   }
 
   static shuttingDown(): RelayError {

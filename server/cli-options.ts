@@ -34,6 +34,7 @@ import {
   DEFAULT_JOIN_BURST_PER_IP,
   DEFAULT_JOINS_PER_IP_PER_MINUTE,
   DEFAULT_MAX_CONNECTIONS_PER_IP,
+  defaultMaxMemoryBytes,
   DEFAULT_MESSAGE_TIMEOUT_MS,
 } from './options.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/index.ts';
@@ -157,6 +158,11 @@ const SPECS: Spec[] = [
     flag: 'message-timeout-ms', env: 'FRAMEWIRE_MESSAGE_TIMEOUT_MS', arg: 'MS', default: String(DEFAULT_MESSAGE_TIMEOUT_MS),
     help: 'a WebSocket message (or HTTP request body) must complete within this of its first byte (0 = no WebSocket check)',
     apply: (c, v, from) => (c.relay.messageTimeoutMs = int(v, from, 0)),
+  },
+  {
+    flag: 'max-memory', env: 'FRAMEWIRE_MAX_MEMORY', arg: 'MIB', default: String(Math.round(defaultMaxMemoryBytes() / 1048576)),
+    help: 'memory budget, MiB: bytes held for clients (partial messages, buffers, queues); over it the biggest holders are cut',
+    apply: (c, v, from) => (c.relay.maxMemoryBytes = int(v, from, 1) * 1024 * 1024),
   },
   {
     flag: 'max-connections-per-ip', env: 'FRAMEWIRE_MAX_CONNECTIONS_PER_IP', arg: 'N', default: String(DEFAULT_MAX_CONNECTIONS_PER_IP),

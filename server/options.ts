@@ -12,6 +12,7 @@ import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MESSAGE_TIMEOUT_MS } from './http/c
 import type { ServerFactory } from './http/server-factory.ts';
 import { DEFAULT_JOIN_BURST_PER_IP, DEFAULT_JOINS_PER_IP_PER_MINUTE, DEFAULT_MAX_CONNECTIONS_PER_IP } from './session/address-limits.ts';
 import { DEFAULT_ADMISSION_BURST, DEFAULT_ADMISSION_WAIT_MS, DEFAULT_ADMISSIONS_PER_SECOND } from './session/admission-pacer.ts';
+import { totalmem } from 'node:os';
 import { isLogLevel, type Logger, type LogLevel } from './logger.ts';
 
 export type { IceServer } from '../protocol/index.ts';
@@ -31,6 +32,13 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 2_000;
 /** How long a resumable peer whose connection was lost is held for a resume, ms. */
 export const DEFAULT_RESUME_GRACE_MS = 10_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
+/** The memory budget's ceiling, bytes: with the process's own ~100 MB and what ws and the heap add around held messages, RSS stays under 512 MiB. */
+export const MAX_DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024;
+
+/** `maxMemoryBytes` by default: 256 MiB, or an eighth of this machine's memory if that is less. */
+export function defaultMaxMemoryBytes(): number {
+  return Math.min(MAX_DEFAULT_MEMORY_BYTES, Math.floor(totalmem() / 8));
+}
 export const DEFAULT_RELAY_LOG_LEVEL: LogLevel = 'warn';
 /** `RelayOptions.iceTransportPolicy` by default: any candidate (host, STUN, TURN). */
 export const DEFAULT_ICE_TRANSPORT_POLICY = 'all';
@@ -117,6 +125,13 @@ export interface RelayOptions {
    * received within it too (then 408). 0 disables the WebSocket check (HTTP requests then get Node's 300 s). Default 10000.
    */
   messageTimeoutMs?: number;
+  /**
+   * The relay's memory budget, bytes: what it holds for clients — partly received messages,
+   * channel buffers, outbox queues — summed over every connection. Over it the biggest holders
+   * are cut (1013 `memory-budget`) and new messages over 64 KiB refused. Default
+   * `defaultMaxMemoryBytes()`: 256 MiB, or an eighth of the machine's memory if less.
+   */
+  maxMemoryBytes?: number;
   /** Open connections per client address (IPv6: per /64), half-open sockets included; the next is refused `too-many-connections` (1013 / HTTP 429). Default 20. */
   maxConnectionsPerIp?: number;
   /** Joins (WebSocket connects, HTTP sessions) per client address per minute (token bucket); over it `rate-limited` (1013 / HTTP 429). Default 60. */
@@ -210,6 +225,7 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
     headersTimeoutMs: int('headersTimeoutMs', o.headersTimeoutMs, DEFAULT_HEADERS_TIMEOUT_MS, 100),
     messageTimeoutMs: int('messageTimeoutMs', o.messageTimeoutMs, DEFAULT_MESSAGE_TIMEOUT_MS, 0),
     maxConnectionsPerIp: int('maxConnectionsPerIp', o.maxConnectionsPerIp, DEFAULT_MAX_CONNECTIONS_PER_IP, 1),
+    maxMemoryBytes: int('maxMemoryBytes', o.maxMemoryBytes, defaultMaxMemoryBytes(), 1024 * 1024),
     joinsPerIpPerMinute: positive('joinsPerIpPerMinute', o.joinsPerIpPerMinute, DEFAULT_JOINS_PER_IP_PER_MINUTE),
     joinBurstPerIp: int('joinBurstPerIp', o.joinBurstPerIp, DEFAULT_JOIN_BURST_PER_IP, 1),
     trustedProxies: addressesOption('trustedProxies', o.trustedProxies ?? []),

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { decodeFrame, FrameError, Offset, setRelayTime, setSourceId, type Frame } from '../codec/index.ts';
-import { CloseCode, type Emitter, type QueryLike, type RelayError, type WelcomeMessage } from '../protocol/index.ts';
+import { CloseCode, RelayError, type Emitter, type QueryLike, type WelcomeMessage } from '../protocol/index.ts';
 import type { ConnectionInfo, PeerChannel } from './channels/peer-channel.ts';
 import { relayNow } from './clock.ts';
 import { registerBuiltins } from './control/builtins.ts';
@@ -20,6 +20,7 @@ import type { RelayMetrics } from './relay-metrics.ts';
 import { Room } from './rooms/room.ts';
 import { admit } from './session/admission.ts';
 import { DeliveryReporter } from './session/delivery-reporter.ts';
+import { MemoryBudget } from './session/memory-budget.ts';
 import { Peer, type PeerInfo } from './session/peer.ts';
 import { ResumableChannel } from './session/resumable-channel.ts';
 
@@ -50,6 +51,9 @@ export interface RelayCoreOptions {
 
 const ignore = (): void => undefined;
 
+/** How often the memory budget is checked, ms (a hoarder on loopback adds ~100 MB in that time). */
+export const BUDGET_CHECK_MS = 100;
+
 export class RelayCore {
   #options: ResolvedOptions;
   #log: Logger;
@@ -68,6 +72,12 @@ export class RelayCore {
   #closing = false;
   /** Called when the last open channel closes (during shutdown). */
   #onDrained: (() => void) | undefined;
+  /** The relay-wide memory budget (session/memory-budget.ts), checked every `BUDGET_CHECK_MS`. */
+  readonly #budget: MemoryBudget<Peer>;
+  readonly #budgetTimer: ReturnType<typeof setInterval>;
+  /** Evictions not yet logged (one warn line a second at most). */
+  #unloggedEvictions = 0;
+  #evictionLoggedAt = -Infinity;
 
   constructor({ options, log, metrics, events }: RelayCoreOptions) {
     this.#options = options;
@@ -89,6 +99,35 @@ export class RelayCore {
       roomOf: (peer) => this.#rooms.get(peer.room),
       onUplinkAcked: (room, frames) => metrics.room(room).uplinkAcked(frames),
     });
+    this.#budget = new MemoryBudget<Peer>({ budgetBytes: options.maxMemoryBytes, onEvict: (peer, held) => this.#evict(peer, held) });
+    this.#budgetTimer = setInterval(() => this.#budget.check(this.#peers.values()), BUDGET_CHECK_MS);
+    this.#budgetTimer.unref();
+  }
+
+  /** May a client start a message of `bytes` now? Not a large one while over the memory budget (transports ask as its header arrives). */
+  admitsMessage(bytes: number): boolean {
+    return this.#budget.admitsMessage(bytes);
+  }
+
+  /** Bytes held for clients at the last budget check. */
+  get heldBytes(): number {
+    return this.#budget.heldBytes;
+  }
+
+  /** Over the memory budget, this peer held the most: it is cut, and said why. */
+  #evict(peer: Peer, heldBytes: number): void {
+    this.#metrics.refused('memory-budget');
+    this.#unloggedEvictions++;
+    const now = performance.now();
+    if (now - this.#evictionLoggedAt >= 1000) {
+      this.#log.warn('over the memory budget: cutting the biggest holders', { evicted: this.#unloggedEvictions, peerId: peer.id, room: peer.room, heldBytes, budgetBytes: this.#budget.budgetBytes });
+      this.#evictionLoggedAt = now;
+      this.#unloggedEvictions = 0;
+    }
+    peer.sendControl(RelayError.memoryBudget(heldBytes, this.#budget.budgetBytes).toMessage());
+    this.#leave(peer);
+    // NOTE: terminate, not close: a close handshake would keep what it holds for closeTimeout more.
+    peer.channel.terminate();
   }
 
   /** True once `close` was called. */
@@ -250,6 +289,7 @@ export class RelayCore {
    * `shutdownTimeoutMs` for them to close, then terminates the rest. Safe to call twice.
    */
   async close(): Promise<void> {
+    clearInterval(this.#budgetTimer);
     this.#closing = true;
     this.#reporter.close();
     for (const [channel, peer] of this.#channels) {

@@ -135,6 +135,7 @@ export class Relay {
       onRefused: (code) => this.#metrics.refused(code),
       edge,
       messageTimeoutMs: o.messageTimeoutMs,
+      admitsMessage: (bytes) => this.#core.admitsMessage(bytes),
       maxPayload: o.maxPayload,
       origins: o.origins,
       heartbeatMs: o.heartbeatMs,
@@ -267,6 +268,11 @@ export class Relay {
   /** Frames dropped by backpressure towards `receiverId`, per source id (empty if no such peer). */
   drops(receiverId: number): Map<number, number> {
     return this.#core.peers.get(receiverId)?.drops() ?? new Map();
+  }
+
+  /** Bytes the relay held for clients at the last memory-budget check (partial messages, buffers, queues; session/memory-budget.ts). */
+  get heldBytes(): number {
+    return this.#core.heldBytes;
   }
 
   /** Bytes queued in the user-space send buffer of `peerId`'s channel (ws `bufferedAmount`); 0 if no such peer. */

@@ -43,6 +43,14 @@ export class WsChannel implements PeerChannel {
     return this.#ws.bufferedAmount;
   }
 
+  /** Where `incomingBytes` comes from (the endpoint's message tracker). */
+  incomingBytesOf: (() => number) | undefined;
+
+  /** Bytes of a message the client is sending and has not finished (what ws holds of it). */
+  get incomingBytes(): number {
+    return this.incomingBytesOf?.() ?? 0;
+  }
+
   receive(receiver: ChannelReceiver): void {
     this.#receiver = receiver;
     if (this.#closed !== undefined) receiver.onClose(this.#closed.code, this.#closed.reason);

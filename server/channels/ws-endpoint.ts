@@ -47,6 +47,8 @@ export interface WsEndpointOptions {
   cleanRefusalsPerSecond?: number;
   /** A message (or a lone control frame) still incomplete this long after its first byte closes the socket 1008 `message-timeout`, ms; 0 disables. Default 0. */
   messageTimeoutMs?: number;
+  /** May a client start a message of this many bytes now (the relay's memory budget)? Asked as each data frame header arrives; no: closed 1013 `memory-budget`. Default: always. */
+  admitsMessage?: (declaredBytes: number) => boolean;
   /** Largest message, bytes (ws `maxPayload`: close 1009 above). Required. */
   maxPayload: number;
   /** Normalized allowed origins; empty = any. Required. */
@@ -149,7 +151,18 @@ export class WsEndpoint {
       const channel = new WsChannel(ws);
       const tracker = new WsMessageTracker();
       this.#channels.set(channel, tracker);
-      if (this.#messageTimeoutMs > 0) socket.on('data', (chunk: Buffer) => tracker.push(chunk, now));
+      // The tracker also tells the memory budget what a partly received message holds.
+      socket.on('data', (chunk: Buffer) => tracker.push(chunk, now));
+      channel.incomingBytesOf = () => tracker.inProgressBytes;
+      const admits = this.#options.admitsMessage;
+      if (admits !== undefined) {
+        tracker.onDataFrame = (declared) => {
+          if (admits(declared) || !channel.isOpen) return;
+          this.#options.onRefused('memory-budget');
+          channel.sendControl(JSON.stringify(RelayError.memoryBudget(declared, 0).toMessage()));
+          channel.terminate();
+        };
+      }
       ws.on('error', (error) => this.#options.log.debug('socket error', { error }));
       ws.once('close', () => this.#channels.delete(channel));
       this.#options.admit(channel, url.searchParams, { remoteAddress: address });

@@ -92,4 +92,29 @@ describe('WsMessageTracker', () => {
     expect(reads).toBe(1);
     expect(t.startedAt).toBeUndefined();
   });
+
+  it('counts the bytes of the message in progress and what its frames declare (the memory budget)', () => {
+    const { t, push } = tracker();
+    const declared: number[] = [];
+    t.onDataFrame = (bytes) => declared.push(bytes);
+    const big = frame(false, 2, 100_000); // first fragment, 100,000 bytes declared
+    push(big.subarray(0, 40_000));
+    expect([t.inProgressBytes, t.declaredBytes]).toEqual([40_000, 100_000]);
+    push(big.subarray(40_000));
+    push(frame(true, 9, 4)); // a ping inside the message
+    const last = frame(true, 0, 1000); // the continuation with FIN
+    push(last.subarray(0, 500));
+    expect(t.inProgressBytes).toBe(big.byteLength + frame(true, 9, 4).byteLength + 500);
+    expect(declared).toEqual([100_000, 101_000]); // the ping declares nothing
+    // The message ends, and the next begins, in one chunk: only the new one's bytes count.
+    const next = frame(true, 2, 300);
+    const chunk = new Uint8Array(last.byteLength - 500 + 100);
+    chunk.set(last.subarray(500), 0);
+    chunk.set(next.subarray(0, 100), last.byteLength - 500);
+    push(chunk);
+    expect([t.inProgressBytes, t.declaredBytes]).toEqual([100, 300]);
+    expect(declared).toEqual([100_000, 101_000, 300]);
+    push(next.subarray(100));
+    expect([t.inProgressBytes, t.startedAt]).toEqual([0, undefined]);
+  });
 });

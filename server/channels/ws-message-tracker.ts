@@ -18,6 +18,12 @@ const MAX_HEADER = 14;
 export class WsMessageTracker {
   /** When the message (or lone control frame) now in progress got its first byte, ms; undefined between messages. */
   startedAt: number | undefined;
+  /** Bytes arrived of the message in progress (0 between messages): what ws holds for it — the memory budget counts it. */
+  inProgressBytes = 0;
+  /** Payload bytes the data frames of the message in progress declare so far (its size, once the last header is in). */
+  declaredBytes = 0;
+  /** Called when a data frame's header is in, with `declaredBytes` (a large message can be refused before its payload arrives). */
+  onDataFrame: ((declaredBytes: number) => void) | undefined;
   readonly #header = new Uint8Array(MAX_HEADER);
   readonly #view = new DataView(this.#header.buffer, this.#header.byteOffset, this.#header.byteLength);
   #headerBytes = 0;
@@ -30,11 +36,15 @@ export class WsMessageTracker {
   #fin = false;
   /** A data frame without FIN was seen: its message continues in continuation frames. */
   #fragmented = false;
+  /** Where in the chunk being read the message in progress started, if it started in it. */
+  #chunkStart = 0;
+  #startedInChunk = false;
 
   /** Takes one chunk of the byte stream; `now` is read only when a message starts. */
   push(chunk: Uint8Array, now: () => number): void {
     let i = 0;
     const n = chunk.byteLength;
+    const before = this.inProgressBytes;
     while (i < n) {
       if (this.#remaining > 0) {
         const skip = Math.min(this.#remaining, n - i);
@@ -43,11 +53,20 @@ export class WsMessageTracker {
         if (this.#remaining === 0) this.#frameEnded();
         continue;
       }
-      if (this.#headerBytes === 0 && this.startedAt === undefined) this.startedAt = now();
+      if (this.#headerBytes === 0 && this.startedAt === undefined) {
+        this.startedAt = now();
+        this.#chunkStart = i;
+        this.#startedInChunk = true;
+        this.declaredBytes = 0;
+      }
       this.#header[this.#headerBytes++] = chunk[i++]!;
       if (this.#headerBytes === 2) this.#headerNeeded = headerLength(this.#header[1]!);
       if (this.#headerBytes >= 2 && this.#headerBytes === this.#headerNeeded) this.#headerDone();
     }
+    // What is in progress now: from where the current message started in this chunk (or all of
+    // the chunk, if it started before), none if it ended.
+    this.inProgressBytes = this.startedAt === undefined ? 0 : this.#startedInChunk ? n - this.#chunkStart : before + n;
+    this.#startedInChunk = false;
   }
 
   #headerDone(): void {
@@ -63,6 +82,10 @@ export class WsMessageTracker {
     this.#headerBytes = 0;
     this.#headerNeeded = 0;
     this.#remaining = length;
+    if (this.#opcode < 8) {
+      this.declaredBytes += length;
+      this.onDataFrame?.(this.declaredBytes);
+    }
     if (length === 0) this.#frameEnded();
   }
 
