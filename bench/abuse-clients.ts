@@ -93,7 +93,7 @@ export interface HonestFigures {
 
 /** Pairs of peers, each in its own room, one sending a 2 KB frame every 33 ms to the other. */
 export class HonestPairs {
-  readonly #pairs: { sender: WebSocket; receiver: WebSocket; sent: number; received: Set<number> }[] = [];
+  readonly #pairs: { room: string; sender: WebSocket; receiver: WebSocket; sent: number; received: Set<number> }[] = [];
   readonly #latencies: number[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -103,7 +103,7 @@ export class HonestPairs {
       const room = `honest-${i}-${Date.now().toString(36)}`;
       const sender = await openWs(`${url}?room=${room}&name=sender`);
       const receiver = await openWs(`${url}?room=${room}&name=receiver`);
-      const pair = { sender, receiver, sent: 0, received: new Set<number>() };
+      const pair = { room, sender, receiver, sent: 0, received: new Set<number>() };
       receiver.on('message', (data, isBinary) => {
         if (!isBinary) return;
         const frame = decodeFrame(new Uint8Array(data as Buffer));
@@ -113,6 +113,11 @@ export class HonestPairs {
       honest.#pairs.push(pair);
     }
     return honest;
+  }
+
+  /** The pairs' rooms. */
+  get rooms(): string[] {
+    return this.#pairs.map((p) => p.room);
   }
 
   /** Starts sending (30 fps per pair). */
