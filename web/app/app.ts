@@ -115,6 +115,7 @@ export class App {
     this.#relayMedia = new RelayMedia({ send });
     const { painter, jpegMethod } = options;
     const audioCodec = options.preset.audio === 'pcm' ? 'pcm' : 'auto';
+    const lipSync = new URLSearchParams(location.search).get('lipsync') === '1';
     this.#media = new MediaController({
       source: () => this.#source,
       microphone: () => this.#microphone,
@@ -130,7 +131,7 @@ export class App {
         sent: (canvas, header) => this.events.emit('sent', canvas, header),
       },
       create: (mode, context) =>
-        createMediaTransport(mode, context, { audioCodec, ...(painter ? { painter } : {}), ...(jpegMethod ? { jpegMethod } : {}) }),
+        createMediaTransport(mode, context, { audioCodec, lipSync, ...(painter ? { painter } : {}), ...(jpegMethod ? { jpegMethod } : {}) }),
     });
 
     session.events.on('welcome', (welcome, link) => {
