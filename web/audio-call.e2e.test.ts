@@ -108,8 +108,8 @@ describe('browser client: sound', () => {
 
   it('mute stops the packets and shows the muted badge to the others; unmute brings them back', async () => {
     const room = roomName('mute');
-    const alice = await rig.open({ room, name: 'Alice', res: '320x240' });
-    const bob = await rig.open({ room, name: 'Bob', res: '320x240' });
+    const alice = await rig.open({ room, name: 'Alice', res: '320x240', params: { audio: 'auto' } });
+    const bob = await rig.open({ room, name: 'Bob', res: '320x240', params: { audio: 'auto' } });
     const aliceId = await peerId(alice.page);
     await waitForAudio(bob.page, aliceId, 25);
     await alice.page.keyboard.press('m'); // the M key toggles mute
@@ -129,8 +129,8 @@ describe('browser client: sound', () => {
 
   it('a peer sending a bad audio frame is closed (1007) and the others go on hearing each other', async () => {
     const room = roomName('bad-audio');
-    const alice = await rig.open({ room, name: 'Alice', res: '320x240' });
-    const bob = await rig.open({ room, name: 'Bob', res: '320x240' });
+    const alice = await rig.open({ room, name: 'Alice', res: '320x240', params: { audio: 'auto' } });
+    const bob = await rig.open({ room, name: 'Bob', res: '320x240', params: { audio: 'auto' } });
     const aliceId = await peerId(alice.page);
     await waitForAudio(bob.page, aliceId, 25);
     const mallory = await connectClient(rig.relay.url, { room, name: 'Mallory' });
@@ -156,7 +156,7 @@ describe('browser client: sound', () => {
       const dana = await context.newPage();
       await dana.goto(`${rig.relay.url}/?${new URLSearchParams({ room, name: 'Dana', res: '320x240', autostart: '1' })}`);
       await dana.waitForFunction(() => window.framewire?.state().connection === 'open', null, { timeout: 15_000 });
-      const bob = await rig.open({ room, name: 'Bob', res: '320x240' });
+      const bob = await rig.open({ room, name: 'Bob', res: '320x240', params: { audio: 'auto' } });
       await waitForPainted(bob.page, 'Dana', 5);
       const state = await dana.evaluate(() => window.framewire.state());
       console.log(`[mic denied] state: ${JSON.stringify(state)}`);

@@ -119,8 +119,8 @@ describe('WebRTC mode audio', () => {
 
   it('sends the microphone, plays and meters it at the other end, and mute stops the packets', async () => {
     const room = roomName('webrtc-audio');
-    const ann: CallPage = await rig.open({ room, name: 'ann', mode: 'webrtc' });
-    const bob: CallPage = await rig.open({ room, name: 'bob', mode: 'webrtc' });
+    const ann: CallPage = await rig.open({ room, name: 'ann', mode: 'webrtc', params: { audio: 'auto' } });
+    const bob: CallPage = await rig.open({ room, name: 'bob', mode: 'webrtc', params: { audio: 'auto' } });
     await waitForPainted(bob.page, 'ann', 5, 30_000);
     await waitForPainted(ann.page, 'bob', 5, 30_000);
     const wired = [await ensureMicrophone(ann.page), await ensureMicrophone(bob.page)];
