@@ -100,7 +100,9 @@ export class RelayCore {
       onUplinkAcked: (room, frames) => metrics.room(room).uplinkAcked(frames),
     });
     this.#budget = new MemoryBudget<Peer>({ budgetBytes: options.maxMemoryBytes, onEvict: (peer, held) => this.#evict(peer, held) });
-    this.#budgetTimer = setInterval(() => this.#budget.check(this.#peers.values()), BUDGET_CHECK_MS);
+    // A collection, not an iterator: the check goes over it twice when over the budget.
+    const peers: Iterable<Peer> = { [Symbol.iterator]: () => this.#peers.values() };
+    this.#budgetTimer = setInterval(() => this.#budget.check(peers), BUDGET_CHECK_MS);
     this.#budgetTimer.unref();
   }
 

@@ -76,20 +76,19 @@ export class MemoryBudget<H extends Holder> {
     return !this.#over || bytes <= LARGE_MESSAGE_BYTES;
   }
 
-  /** Sums what `holders` hold; over the budget, closes the biggest until under the low-water mark. */
+  /** Sums what `holders` hold; over the budget, closes the biggest until under the low-water mark. `holders` is iterated again when over: a collection, not an iterator. */
   check(holders: Iterable<H>): BudgetCheck {
-    const held: { holder: H; bytes: number }[] = [];
+    // NOTE: summed without allocating (every 100 ms over every peer); holders are listed only when over.
     let total = 0;
-    for (const holder of holders) {
-      const bytes = holder.heldBytes();
-      if (bytes > 0) {
-        held.push({ holder, bytes });
-        total += bytes;
-      }
-    }
+    for (const holder of holders) total += holder.heldBytes();
     const totalBytes = total;
     let evicted = 0;
     if (total > this.budgetBytes) {
+      const held: { holder: H; bytes: number }[] = [];
+      for (const holder of holders) {
+        const bytes = holder.heldBytes();
+        if (bytes > 0) held.push({ holder, bytes });
+      }
       held.sort((a, b) => b.bytes - a.bytes);
       const target = this.budgetBytes * this.#lowWater;
       for (const { holder, bytes } of held) {

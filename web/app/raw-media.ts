@@ -244,7 +244,7 @@ export class RawMedia implements MediaTransport {
         stats.audio = figures === null ? null : { ...figures };
       }
     }
-    // NOTE: the rate controller's frame-time cap for sound (rule 7, SenderRate.setAudioActive) is
+    // NOTE: the rate controller's frame-time cap for sound (rule 7, RateController.setFrameTimeCap) is
     // NOT applied: sized on an underestimated capacity it shrank every picture, which shrank the
     // estimate in turn — video collapsed to 160×120 at 10 kbit/s on loopback (call.e2e).
   }

@@ -13,7 +13,7 @@
  */
 import { FrameSizeModel } from './frame-size-model.ts';
 import { LinkEstimator, type LinkEstimatorOptions } from './link-estimator.ts';
-import { AUDIO_FRAME_TIME_MS, RateController, type Ceilings, type FramePlan, type RateControllerOptions } from './rate-controller.ts';
+import { RateController, type Ceilings, type FramePlan, type RateControllerOptions } from './rate-controller.ts';
 import { ReceiverCap, type ReceiverCapOptions, type ReceiverPath, type ReceiverReportTuple } from './receiver-cap.ts';
 
 /** `[seq, receivedAt]` (protocol/feedback.ts `UplinkAck`). */
@@ -65,19 +65,12 @@ export class SenderRate {
   #ceilings: Ceilings;
   #controller: RateController | null = null;
   #lastPlan: FramePlan | null = null;
-  #frameTimeCapMs = Infinity;
 
   constructor(options: SenderRateOptions) {
     this.#ceilings = { ...options.ceilings };
     this.#controllerOptions = options.controller;
     this.#receivers = new ReceiverCap(options.receivers);
     this.#estimator = new LinkEstimator({ ackSlackMs: DEFAULT_RELAY_ACK_SLACK_MS, ...options.estimator });
-  }
-
-  /** Audio frames flow on the same connection (true) or not: pictures are capped at `AUDIO_FRAME_TIME_MS` of capacity each while they do (rate-controller.ts rule 7). */
-  setAudioActive(active: boolean): void {
-    this.#frameTimeCapMs = active ? AUDIO_FRAME_TIME_MS : Infinity;
-    this.#controller?.setFrameTimeCap(this.#frameTimeCapMs);
   }
 
   /** True once the relay sent a `delivery`: from then on `plan()` decides. */
@@ -154,7 +147,7 @@ export class SenderRate {
     // What the ceilings need, from the frames sent so far (the prior before any).
     const codec = c.codec ?? 'jpeg';
     const frameBytes = codec === 'bgra' ? this.#model.headerBytes + c.width * c.height * 4 : this.#model.predict(c.width, c.height, c.quality);
-    const controller = new RateController({
+    return new RateController({
       ...this.#controllerOptions,
       estimator: this.#estimator,
       sizeModel: this.#model,
@@ -162,7 +155,5 @@ export class SenderRate {
       startBps: frameBytes * 8 * c.fps,
       startQuality: c.quality,
     });
-    controller.setFrameTimeCap(this.#frameTimeCapMs);
-    return controller;
   }
 }

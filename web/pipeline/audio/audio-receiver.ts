@@ -7,6 +7,7 @@
  * 50 ms, so `level`, `playoutDelayMs` and `stats` answer synchronously.
  */
 import type { Frame } from '../../../codec/index.ts';
+import type { PeerAudioFigures } from '../../stats/call-stats.ts';
 import { audioCodecById, type AudioCodecName } from './audio-codecs.ts';
 import { SourceDecoder, type DecodedAudio } from './audio-decoders.ts';
 import { ContextClock } from './context-clock.ts';
@@ -27,25 +28,9 @@ export interface AudioReceiverOptions {
   jitterBuffer?: Omit<JitterBufferOptions, 'sampleRate'>;
 }
 
-/** One source's counters and playout state. */
-export interface AudioSourceStats {
+/** One source's counters and playout state: what the stats show of it (`PeerAudioFigures`), and more. */
+export interface AudioSourceStats extends PeerAudioFigures {
   codec: AudioCodecName;
-  /** Frames pushed. */
-  packets: number;
-  /** Frames' worth of concealed gaps. */
-  lost: number;
-  /** Frames that came past their playout point (dropped). */
-  late: number;
-  /** Time concealed, ms. */
-  concealedMs: number;
-  /** Arrival jitter (p95 excess transit over the fastest), ms. */
-  jitterMs: number;
-  /** Target buffering over the fastest path, ms. */
-  targetMs: number;
-  /** Audio buffered ahead of the playout point, ms. */
-  bufferMs: number;
-  /** Mouth-to-ear estimate (`playoutDelayMs`), ms, or null. */
-  delayMs: number | null;
   /** Current buffering over the fastest path (steered to `targetMs`), ms. */
   levelMs: number;
   /** Late frames played after stepping back. */

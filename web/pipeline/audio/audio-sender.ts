@@ -13,8 +13,8 @@ import { encodeAudioPacket } from './audio-packet.ts';
 import { ContextClock } from './context-clock.ts';
 import { LevelMeter } from './level-meter.ts';
 import { Reframer } from './reframer.ts';
-import { loadAudioWorklets } from './worklets.ts';
-import { CAPTURE_PROCESSOR, type CaptureCommand, type CaptureProcessorOptions, type CapturedBlock } from './worklet-messages.ts';
+import { createCaptureNode, loadAudioWorklets } from './worklets.ts';
+import { type CaptureCommand, type CapturedBlock } from './worklet-messages.ts';
 
 /** Input latency assumed when the track does not report one, ms. */
 export const DEFAULT_INPUT_LATENCY_MS = 10;
@@ -85,15 +85,7 @@ export class AudioSender {
     const latency = settings?.latency; // Chrome reports it (s); not in TypeScript's DOM types
     this.#inputLatencyMs = typeof latency === 'number' && latency >= 0 && latency < 1 ? latency * 1000 : DEFAULT_INPUT_LATENCY_MS;
     this.#source = context.createMediaStreamSource(options.stream);
-    const processorOptions: CaptureProcessorOptions = { blockSamples: Math.round((context.sampleRate * AUDIO_FRAME_MS) / 1000) };
-    this.#node = new AudioWorkletNode(context, CAPTURE_PROCESSOR, {
-      numberOfInputs: 1,
-      numberOfOutputs: 1,
-      outputChannelCount: [1],
-      channelCount: 1,
-      channelCountMode: 'explicit',
-      processorOptions,
-    });
+    this.#node = createCaptureNode(context, Math.round((context.sampleRate * AUDIO_FRAME_MS) / 1000));
     // The node outputs silence; connected so that the graph pulls it.
     this.#sink = context.createGain();
     this.#sink.gain.value = 0;

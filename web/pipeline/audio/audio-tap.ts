@@ -7,8 +7,8 @@
 import { AudioPipelineError } from './audio-pipeline-error.ts';
 import { DEFAULT_INPUT_LATENCY_MS } from './audio-sender.ts';
 import { ContextClock } from './context-clock.ts';
-import { loadAudioWorklets } from './worklets.ts';
-import { CAPTURE_PROCESSOR, type CaptureCommand, type CaptureProcessorOptions, type CapturedBlock } from './worklet-messages.ts';
+import { createCaptureNode, loadAudioWorklets } from './worklets.ts';
+import { type CaptureCommand, type CapturedBlock } from './worklet-messages.ts';
 
 /** What a tap has recorded. */
 export interface AudioTapRecording {
@@ -47,15 +47,7 @@ export async function createAudioTap(context: AudioContext, node: AudioNode, max
   const ring = new Float32Array(Math.ceil(maxSeconds * rate));
   let written = 0; // samples recorded since the first block
   let firstFrame = Number.NaN;
-  const processorOptions: CaptureProcessorOptions = { blockSamples: Math.round(rate / 20) };
-  const tap = new AudioWorkletNode(context, CAPTURE_PROCESSOR, {
-    numberOfInputs: 1,
-    numberOfOutputs: 1,
-    outputChannelCount: [1],
-    channelCount: 1,
-    channelCountMode: 'explicit',
-    processorOptions,
-  });
+  const tap = createCaptureNode(context, Math.round(rate / 20));
   const sink = context.createGain();
   sink.gain.value = 0;
   node.connect(tap);

@@ -3,6 +3,7 @@
  * 440 Hz sine, a network adding transit, jitter, loss, bursts, reordering and clock drift,
  * and a receiver pulling 128-sample render quanta at 48 kHz.
  */
+import { mulberry32 } from '../../../codec/test-support/prng.ts';
 import { describe, expect, it } from 'vitest';
 import { JitterBuffer } from './jitter-buffer.ts';
 import { JitterEstimator } from './jitter-estimator.ts';
@@ -11,17 +12,7 @@ const RATE = 48000;
 const FRAME = 960;
 const QUANTUM = 128;
 
-/** Deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = mulberry32;
 
 interface Network {
   /** Extra delay of frame k beyond the base transit, ms; null = lost. */

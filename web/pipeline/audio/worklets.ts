@@ -6,6 +6,7 @@
 import captureUrl from './capture-processor.ts?worker&url';
 import playerUrl from './player-processor.ts?worker&url';
 import { AudioPipelineError } from './audio-pipeline-error.ts';
+import { CAPTURE_PROCESSOR, type CaptureProcessorOptions } from './worklet-messages.ts';
 
 const loaded = new WeakMap<BaseAudioContext, Promise<void>>();
 
@@ -24,4 +25,17 @@ export function loadAudioWorklets(context: BaseAudioContext): Promise<void> {
     loaded.set(context, promise);
   }
   return promise;
+}
+
+/** A mono capture processor node handing out blocks of `blockSamples` (the sender's and the taps' recorder). Load the worklets first. */
+export function createCaptureNode(context: BaseAudioContext, blockSamples: number): AudioWorkletNode {
+  const processorOptions: CaptureProcessorOptions = { blockSamples };
+  return new AudioWorkletNode(context, CAPTURE_PROCESSOR, {
+    numberOfInputs: 1,
+    numberOfOutputs: 1,
+    outputChannelCount: [1],
+    channelCount: 1,
+    channelCountMode: 'explicit',
+    processorOptions,
+  });
 }
