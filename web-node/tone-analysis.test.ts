@@ -38,6 +38,18 @@ describe('tone analysis', () => {
     expect(toneFrequency(synth([], 2))).toBeNull();
   });
 
+  it('is not fooled by short blips in the quiet or a dip inside a burst', () => {
+    const rec = synth([150, 1150, 2150], 3);
+    const at = (ms: number): number => Math.round((ms / 1000) * rec.sampleRate);
+    // A 10 ms click just before the second burst (it used to hide that burst), and a 15 ms
+    // hole in the middle of the third (it used to be a second onset or none).
+    for (let i = at(1100); i < at(1110); i++) rec.samples[i] = 0.4 * Math.sin(i);
+    rec.samples.fill(0, at(2220), at(2235));
+    const onsets = burstOnsets(rec).map((t) => t - rec.startTime);
+    expect(onsets).toHaveLength(3);
+    onsets.forEach((t, i) => expect(Math.abs(t - (150 + 1000 * i))).toBeLessThanOrEqual(10));
+  });
+
   it('pairs each heard onset with the latest captured one before it', () => {
     expect(pairOnsets([0, 1000, 2000], [80, 1090, 2500], 400)).toEqual([80, 90]);
     expect(median([3, 1, 2])).toBe(2);

@@ -86,9 +86,12 @@ export function envelope(rec: Recording, windowMs = 5): Float32Array {
 
 /**
  * Onsets of bursts: wall-clock times (ms) where the envelope rises above half of its robust
- * peak after at least `minGapMs` below a quarter of it. Empty for a silent recording.
+ * peak and stays above a quarter of it for at least `minBurstMs`, at least `minGapMs` after
+ * the previous onset. Short blips in the quiet (a concealment click, a crossfade) neither count
+ * as bursts nor hide the next one; a burst cut by the recording's start is not an onset.
+ * Empty for a silent recording.
  */
-export function burstOnsets(rec: Recording, minGapMs = 300, windowMs = 5): number[] {
+export function burstOnsets(rec: Recording, minGapMs = 300, windowMs = 5, minBurstMs = 40): number[] {
   const env = envelope(rec, windowMs);
   if (env.length === 0) return [];
   // The loudness of the bursts: the 90th percentile (bursts are ~20 % of the time), robust to
@@ -100,22 +103,24 @@ export function burstOnsets(rec: Recording, minGapMs = 300, windowMs = 5): numbe
   const high = peak / 2;
   const low = peak / 4;
   const onsets: number[] = [];
-  let quietFor = minGapMs; // the recording may start inside a burst: only a burst after a gap counts
-  let inBurst = env[0]! > low;
-  if (inBurst) quietFor = 0;
+  // The window the current loud stretch started in; -1 while quiet. A recording that starts
+  // loud starts inside a burst: that stretch is not an onset.
+  let from = env[0]! >= low ? -1 : -2;
+  const settle = (w: number): void => {
+    if (from >= 0 && (w - from) * windowMs >= minBurstMs) {
+      const at = rec.startTime + from * windowMs;
+      if (onsets.length === 0 || at - onsets.at(-1)! >= minGapMs) onsets.push(at);
+    }
+  };
   for (let w = 0; w < env.length; w++) {
     const v = env[w]!;
-    if (!inBurst && v >= high && quietFor >= minGapMs) {
-      onsets.push(rec.startTime + w * windowMs);
-      inBurst = true;
-      quietFor = 0;
-    } else if (v < low) {
-      if (inBurst) inBurst = false;
-      quietFor += windowMs;
-    } else if (!inBurst) {
-      quietFor = 0;
+    if (from === -2 && v >= high) from = w;
+    else if (from !== -2 && v < low) {
+      settle(w);
+      from = -2;
     }
   }
+  settle(env.length);
   return onsets;
 }
 

@@ -159,7 +159,10 @@ export class RawMedia implements MediaTransport {
       this.#encoder = this.#makeEncoder(settings.mode);
     }
     this.#rate.setCeilings(ceilingsOf(settings));
-    if (settings.micOn !== previous.micOn) this.#audioSender?.setMuted(!settings.micOn);
+    if (settings.micOn !== previous.micOn && this.#audioSender !== undefined) {
+      this.#audioSender.setMuted(!settings.micOn);
+      this.#showAudio(); // the stats say "muted" now, not at the next tick
+    }
   }
 
   audioLevel(peerId: number): number | null {
