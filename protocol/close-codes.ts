@@ -19,8 +19,14 @@ export const CloseCode = {
   tooBig: 1009,
   /** Unexpected relay failure. */
   internalError: 1011,
-  /** Too many connections on this relay; try again later. */
+  /** Too many connections on this relay, or its cluster directory is unreachable; try again later. */
   tryAgainLater: 1013,
+  /**
+   * The room lives on another node of the cluster: the `redirect` message before this close
+   * names it. Clients that follow redirects reconnect there at once; others must not retry
+   * here (it is fatal for them: the same node would redirect again).
+   */
+  redirect: 4302,
 } as const;
 
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];

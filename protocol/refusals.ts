@@ -33,6 +33,16 @@ export function describeRefusal(refusal: Refusal): string {
       return limit === undefined ? 'The server is full. Try again later.' : `The server is full (${limit} connections). Try again later.`;
     case 'shutting-down':
       return 'The server is restarting. Try again in a moment.';
+    case 'too-many-connections':
+      return limit === undefined ? 'Too many connections from your network. Close another tab and try again.' : `Too many connections from your network (${limit} at most). Close another tab and try again.`;
+    case 'rate-limited':
+      return 'Too many joins from your network in a short time. Try again in a minute.';
+    case 'server-busy':
+      return 'The server is busy letting people in. Trying again shortly.';
+    case 'memory-budget':
+      return 'The server is overloaded and closed this connection. Try again shortly.';
+    case 'directory-unavailable':
+      return 'The server cannot reach its room directory right now. Trying again shortly.';
     case 'abuse':
       return 'The relay closed the connection: too many refused messages.';
     default:

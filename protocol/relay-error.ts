@@ -19,6 +19,7 @@ export const RELAY_ERROR_CODES = [
   'too-many-connections',
   'server-busy',
   'shutting-down',
+  'directory-unavailable',
   // control messages (the connection stays, unless it keeps misbehaving)
   'bad-json',
   'bad-message',
@@ -49,6 +50,7 @@ export const CONNECT_REFUSALS: readonly RelayErrorCode[] = [
   'rate-limited',
   'server-busy',
   'shutting-down',
+  'directory-unavailable',
 ];
 
 /** A refusal with a stable `code` and a message with context in brackets. */
@@ -122,6 +124,15 @@ export class RelayError extends Error {
 
   static memoryBudget(heldBytes: number, budgetBytes: number): RelayError {
     return new RelayError('memory-budget', `the relay is over its memory budget and this connection held the most [heldBytes:${heldBytes}, budgetBytes:${budgetBytes}]`, budgetBytes);
+  }
+
+  /**
+   * A connect refused: this relay is a node of a cluster (`--redis`) and cannot reach the
+   * cluster's directory (Redis), which it needs to find or claim the room. Rooms already on
+   * this node keep working; try again shortly.
+   */
+  static directoryUnavailable(room: string): RelayError {
+    return new RelayError('directory-unavailable', `the cluster directory (Redis) is unreachable: cannot find or claim this room now, try again shortly [room:${clip(room)}]`);
   }
 
   static shuttingDown(): RelayError {

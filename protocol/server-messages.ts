@@ -147,6 +147,18 @@ export interface ErrorMessage {
   limit?: number;
 }
 
+/**
+ * The room is on another node of the cluster (server/cluster/): reconnect there, with the
+ * same connect query (resume token included), at once. Sent instead of `welcome`, right
+ * before the close with `CloseCode.redirect` (4302, reason `redirect`).
+ */
+export interface RedirectMessage {
+  type: 'redirect';
+  /** The owning node's base URL, `http(s)://host[:port][/path]` without a trailing slash: its WebSocket is `<ws(s)>…/ws`, its HTTP channel `…/fw/*`. */
+  url: string;
+  room: string;
+}
+
 /** One participant's finished recording (server/media). */
 export interface RecordedFileInfo {
   peerId: number;
@@ -195,6 +207,7 @@ export type ServerMessage =
   | PongMessage
   | StatsReplyMessage
   | ErrorMessage
+  | RedirectMessage
   | RecordingMessage
   | TranscodingMessage
   | DeliveryMessage;
@@ -217,6 +230,7 @@ export const SERVER_MESSAGE_TYPES = [
   'pong',
   'stats',
   'error',
+  'redirect',
   'recording',
   'transcoding',
   'delivery',
