@@ -59,6 +59,7 @@ export {
   SERVER_MESSAGE_TYPES,
   type ChatLineMessage,
   type ErrorMessage,
+  type RedirectMessage,
   type OtherServerMessage,
   type PeerJoinedMessage,
   type PeerLeftMessage,

@@ -12,7 +12,9 @@ import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MESSAGE_TIMEOUT_MS } from './http/c
 import type { ServerFactory } from './http/server-factory.ts';
 import { DEFAULT_JOIN_BURST_PER_IP, DEFAULT_JOINS_PER_IP_PER_MINUTE, DEFAULT_MAX_CONNECTIONS_PER_IP } from './session/address-limits.ts';
 import { DEFAULT_ADMISSION_BURST, DEFAULT_ADMISSION_WAIT_MS, DEFAULT_ADMISSIONS_PER_SECOND } from './session/admission-pacer.ts';
+import { randomBytes } from 'node:crypto';
 import { totalmem } from 'node:os';
+import { DEFAULT_CLUSTER_HEARTBEAT_MS, DEFAULT_KEY_PREFIX, DEFAULT_NODE_TTL_MS, DEFAULT_ROOM_CLAIM_TTL_MS, type ClusterOptions, type ResolvedClusterOptions } from './cluster/cluster-node.ts';
 import { isLogLevel, type Logger, type LogLevel } from './logger.ts';
 
 export type { IceServer } from '../protocol/index.ts';
@@ -152,6 +154,16 @@ export interface RelayOptions {
   admissionBurst?: number;
   /** Longest wait for an admission, ms; a connection that would wait longer is refused `server-busy` (1013 / HTTP 503) at once. Default 2000. */
   admissionWaitMs?: number;
+  /**
+   * Makes this relay a node of a cluster coordinated through Redis (server/cluster/): rooms
+   * are pinned to one node, joins elsewhere are redirected there. Default: none (one relay).
+   */
+  cluster?: ClusterOptions;
+  /**
+   * Bearer token for the admin listing (`GET /admin/rooms`: every room of the cluster, or of
+   * this relay, with its node and peer count). Default '' (the listing is off: 404).
+   */
+  adminToken?: string;
   /** Level of the default logger. Default 'warn'. */
   logLevel?: LogLevel;
   /** Where logs go. Default: JSON lines on stdout at `logLevel`. */
@@ -159,8 +171,9 @@ export interface RelayOptions {
 }
 
 /** Options after defaults and validation. */
-export type ResolvedOptions = Required<Omit<RelayOptions, 'staticDir' | 'logger' | 'logLevel' | 'createServer'>> & {
+export type ResolvedOptions = Required<Omit<RelayOptions, 'staticDir' | 'logger' | 'logLevel' | 'createServer' | 'cluster'>> & {
   staticDir: string | undefined;
+  cluster: ResolvedClusterOptions | undefined;
 };
 
 /** Lower-cases an origin and strips trailing slashes, so allowlist entries and headers compare equal. */
@@ -233,7 +246,45 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
     admissionsPerSecond: positive('admissionsPerSecond', o.admissionsPerSecond, DEFAULT_ADMISSIONS_PER_SECOND),
     admissionBurst: int('admissionBurst', o.admissionBurst, DEFAULT_ADMISSION_BURST, 1),
     admissionWaitMs: int('admissionWaitMs', o.admissionWaitMs, DEFAULT_ADMISSION_WAIT_MS, 0),
+    cluster: o.cluster === undefined ? undefined : clusterOption(o.cluster, int),
+    adminToken: adminTokenOption(o.adminToken),
   };
+}
+
+/** The cluster options, checked: a redis: URL, an http(s) public URL, timings that make sense together. */
+function clusterOption(c: ClusterOptions, int: (name: string, value: number | undefined, fallback: number, min: number, max?: number) => number): ResolvedClusterOptions {
+  if (typeof c !== 'object' || c === null) throw new TypeError('relay option cluster must be an object');
+  if (typeof c.redisUrl !== 'string' || !/^rediss?:\/\/[^\s]+$/.test(c.redisUrl)) throw new TypeError(`relay option cluster.redisUrl must be a redis:// or rediss:// URL [redisUrl:${String(c.redisUrl)}]`);
+  let publicUrl: string | undefined;
+  if (c.publicUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(c.publicUrl);
+    } catch {
+      throw new TypeError(`relay option cluster.publicUrl must be an http(s) URL [publicUrl:${String(c.publicUrl)}]`);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+      throw new TypeError(`relay option cluster.publicUrl must be an http(s) URL without credentials, query or fragment [publicUrl:${c.publicUrl}]`);
+    }
+    publicUrl = `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  }
+  const nodeId = c.nodeId ?? randomBytes(4).toString('hex');
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(nodeId)) throw new TypeError(`relay option cluster.nodeId must be 1..64 characters A-Z a-z 0-9 _ . - [nodeId:${nodeId}]`);
+  const heartbeatMs = int('cluster.heartbeatMs', c.heartbeatMs, DEFAULT_CLUSTER_HEARTBEAT_MS, 50);
+  const nodeTtlMs = int('cluster.nodeTtlMs', c.nodeTtlMs, DEFAULT_NODE_TTL_MS, 100);
+  const claimTtlMs = int('cluster.claimTtlMs', c.claimTtlMs, DEFAULT_ROOM_CLAIM_TTL_MS, 100);
+  if (nodeTtlMs < 2 * heartbeatMs || claimTtlMs < 2 * heartbeatMs) {
+    throw new TypeError(`relay options cluster.nodeTtlMs and cluster.claimTtlMs must be at least twice cluster.heartbeatMs (a missed renewal must not end a live node) [heartbeatMs:${heartbeatMs}, nodeTtlMs:${nodeTtlMs}, claimTtlMs:${claimTtlMs}]`);
+  }
+  const keyPrefix = c.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  if (typeof keyPrefix !== 'string' || keyPrefix.length > 64) throw new TypeError(`relay option cluster.keyPrefix must be a string of at most 64 characters`);
+  return { redisUrl: c.redisUrl, publicUrl, nodeId, heartbeatMs, nodeTtlMs, claimTtlMs, keyPrefix };
+}
+
+function adminTokenOption(token: unknown): string {
+  if (token === undefined || token === '') return '';
+  if (typeof token !== 'string' || token.length < 16) throw new TypeError('relay option adminToken must be a string of at least 16 characters');
+  return token;
 }
 
 /** A list of addresses / CIDR blocks, checked (`AddressSet.parse`); the entries as given, trimmed. */

@@ -15,6 +15,7 @@ import { relayNow } from './clock.ts';
 import { registerBuiltins } from './control/builtins.ts';
 import { ControlDispatcher, type ControlHandler } from './control/dispatcher.ts';
 import type { Logger } from './logger.ts';
+import { throttleLog } from './log-throttle.ts';
 import { DEFAULT_CONTROL_ERROR_REFILL_MS, type ResolvedOptions } from './options.ts';
 import type { RelayMetrics } from './relay-metrics.ts';
 import { Room } from './rooms/room.ts';
@@ -47,6 +48,12 @@ export interface RelayCoreOptions {
   log: Logger;
   metrics: RelayMetrics;
   events: Emitter<RelayEvents>;
+  /**
+   * Where peer ids come from: the relay's own counter by default; a cluster node's ids are
+   * unique cluster-wide (cluster/peer-id-blocks.ts). Undefined from it = none in hand: the
+   * join is refused `directory-unavailable`.
+   */
+  nextPeerId?: () => number | undefined;
 }
 
 const ignore = (): void => undefined;
@@ -57,6 +64,8 @@ export const BUDGET_CHECK_MS = 100;
 export class RelayCore {
   #options: ResolvedOptions;
   #log: Logger;
+  /** For refusals: a client can cause them at will, so their lines are rate-limited. */
+  #refusalLog: Logger;
   #metrics: RelayMetrics;
   #events: Emitter<RelayEvents>;
   #control: ControlDispatcher;
@@ -79,9 +88,13 @@ export class RelayCore {
   #unloggedEvictions = 0;
   #evictionLoggedAt = -Infinity;
 
-  constructor({ options, log, metrics, events }: RelayCoreOptions) {
+  readonly #takePeerId: () => number | undefined;
+
+  constructor({ options, log, metrics, events, nextPeerId }: RelayCoreOptions) {
     this.#options = options;
+    this.#takePeerId = nextPeerId ?? (() => this.#countPeerId());
     this.#log = log;
+    this.#refusalLog = throttleLog(log);
     this.#metrics = metrics;
     this.#events = events;
     this.#control = new ControlDispatcher({
@@ -174,6 +187,12 @@ export class RelayCore {
       return;
     }
     const { params } = admission;
+    const id = this.#takePeerId();
+    if (id === undefined) {
+      channel.receive({ onFrame: ignore, onControl: ignore, onClose: (code, reason) => this.#onClose(channel, code, reason) });
+      if (this.#channels.has(channel)) this.#refuse(channel, RelayError.directoryUnavailable(params.room), CloseCode.tryAgainLater);
+      return;
+    }
     let room = admission.room;
     if (room === undefined) {
       room = new Room<Peer>(params.room, this.#options.maxPeersPerRoom, params.secret);
@@ -191,7 +210,7 @@ export class RelayCore {
       this.#channels.delete(channel);
       this.#channels.set(peerChannel, undefined);
     }
-    const peer = this.#createPeer(peerChannel, params.room, params.name, params.mode);
+    const peer = this.#createPeer(id, peerChannel, params.room, params.name, params.mode);
     const others = [...room.peers()];
     room.add(peer);
     this.#peers.set(peer.id, peer);
@@ -223,6 +242,19 @@ export class RelayCore {
     for (const other of others) other.sendControl({ type: 'peer-joined', peer: peer.summary() });
     this.#log.info('peer joined', { peerId: peer.id, room: room.name, name: peer.name, mode: peer.mode, address: info.remoteAddress, resumable: params.resumable });
     this.#events.emit('peer-joined', { peer: peer.info() });
+  }
+
+  /**
+   * Turns a new connection away without admission: `message` (an `error`, a `redirect`), then
+   * a close with `closeCode` and `reason`. The channel is counted as the core's until it has
+   * closed, like a refused one (connection limits, shutdown). The caller counts it.
+   */
+  turnAway(channel: PeerChannel, message: object, closeCode: number, reason: string): void {
+    this.#channels.set(channel, undefined);
+    channel.receive({ onFrame: ignore, onControl: ignore, onClose: (code, why) => this.#onClose(channel, code, why) });
+    if (!this.#channels.has(channel)) return; // it had already closed
+    channel.sendControl(JSON.stringify(message));
+    channel.close(closeCode, reason);
   }
 
   /**
@@ -319,9 +351,14 @@ export class RelayCore {
     return new Promise<void>((resolve) => (this.#onDrained = resolve));
   }
 
-  #createPeer(channel: PeerChannel, room: string, name: string, mode: string): Peer {
+  /** The relay's own peer ids: 1, 2, … wrapping at 2³². */
+  #countPeerId(): number {
     const id = this.#nextPeerId;
     this.#nextPeerId = this.#nextPeerId >= 0xffffffff ? 1 : this.#nextPeerId + 1;
+    return id;
+  }
+
+  #createPeer(id: number, channel: PeerChannel, room: string, name: string, mode: string): Peer {
     const o = this.#options;
     const metrics = this.#metrics;
     const roomMetrics = metrics.room(room);
@@ -375,7 +412,7 @@ export class RelayCore {
   /** Refuses a fresh connection: its `error` message (with `limit`), then a close with the error code as reason. */
   #refuse(channel: PeerChannel, error: RelayError, closeCode: number): void {
     this.#metrics.refused(error.code);
-    this.#log.info('connection refused', { code: error.code, message: error.message });
+    this.#refusalLog.info('connection refused', { code: error.code, message: error.message });
     channel.sendControl(JSON.stringify(error.toMessage()));
     channel.close(closeCode, error.code);
   }

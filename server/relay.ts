@@ -7,7 +7,10 @@
  * session/ (peer, outbox, budgets).
  */
 import { HEADER_BYTES } from '../codec/index.ts';
-import { Emitter, type QueryLike } from '../protocol/index.ts';
+import { CloseCode, Emitter, parseConnectParams, RelayError, type QueryLike, type RedirectMessage } from '../protocol/index.ts';
+import { ClusterNode, type ClusterStatus } from './cluster/cluster-node.ts';
+import { registerClusterMetrics, type ClusterMetrics } from './cluster/cluster-metrics.ts';
+import { registerAdminRoutes } from './http/admin-routes.ts';
 import { HttpEndpoint } from './channels/http-endpoint.ts';
 import type { ConnectionInfo, PeerChannel } from './channels/peer-channel.ts';
 import { WsEndpoint } from './channels/ws-endpoint.ts';
@@ -79,6 +82,9 @@ export class Relay {
   #core: RelayCore;
   #routes: HttpRoutes;
   #port = 0;
+  /** This relay as a cluster node (`options.cluster`), once it has joined the cluster. */
+  #cluster: ClusterNode | undefined;
+  #clusterMetrics: ClusterMetrics | undefined;
   #closing: Promise<void> | undefined;
   #startedAt = Date.now();
 
@@ -95,7 +101,13 @@ export class Relay {
       halfOpen: () => this.#gate.halfOpen,
       admissionWaiting: () => this.#pacer.waiting,
     });
-    this.#core = new RelayCore({ options: o, log, metrics: this.#metrics, events: this.#events });
+    this.#core = new RelayCore({
+      options: o,
+      log,
+      metrics: this.#metrics,
+      events: this.#events,
+      ...(o.cluster === undefined ? {} : { nextPeerId: () => this.#cluster?.nextPeerId() }),
+    });
     this.#routes = new HttpRoutes({
       staticDir: o.staticDir,
       health: () => ({
@@ -103,6 +115,7 @@ export class Relay {
         connections: this.#core.connections,
         rooms: this.#core.rooms.size,
         uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+        ...(this.#cluster === undefined ? {} : { cluster: clusterHealth(this.#cluster.status()) }),
       }),
       metrics: () => this.#metrics.text(),
       log,
@@ -130,7 +143,7 @@ export class Relay {
     this.#gate.attach(this.#http);
     this.#ws = new WsEndpoint({
       server: this.#http,
-      admit: (channel, query, info) => this.#core.admit(channel, query, info),
+      admit: (channel, query, info) => this.accept(channel, query, info),
       isClosing: () => this.#closing !== undefined,
       onRefused: (code) => this.#metrics.refused(code),
       edge,
@@ -144,7 +157,7 @@ export class Relay {
     });
     this.#httpChannels = new HttpEndpoint({
       routes: this.#routes,
-      admit: (channel, query, info) => this.#core.admit(channel, query, info),
+      admit: (channel, query, info) => this.accept(channel, query, info),
       isClosing: () => this.#closing !== undefined,
       onRefused: (code) => this.#metrics.refused(code),
       onRequest: (route, status) => this.#metrics.httpRequest(route, status),
@@ -157,11 +170,49 @@ export class Relay {
     });
   }
 
-  /** Creates a relay and starts listening (what `startRelay` calls). */
+  /**
+   * Creates a relay and starts listening (what `startRelay` calls); with `options.cluster`,
+   * it also joins the cluster, and rejects (closed again) if Redis cannot be reached.
+   */
   static async start(options: RelayOptions = {}): Promise<Relay> {
     const relay = new Relay(options);
     await relay.#listen();
+    const cluster = relay.#options.cluster;
+    if (cluster !== undefined) {
+      try {
+        relay.#cluster = await ClusterNode.start(cluster, cluster.publicUrl ?? relay.url, relay.#localState(), relay.#log);
+      } catch (error) {
+        await relay.close();
+        throw new Error(`cannot join the cluster: ${error instanceof Error ? error.message : String(error)} [redis:${cluster.redisUrl}]`, { cause: error });
+      }
+      const node = relay.#cluster;
+      relay.#events.on('peer-left', ({ peer }) => {
+        if (!relay.#core.rooms.has(peer.room)) node.roomEmptied(peer.room);
+      });
+      relay.#clusterMetrics = registerClusterMetrics(relay.#metrics.registry, () => node.status());
+    }
+    registerAdminRoutes(relay.#routes, { token: relay.#options.adminToken, listing: () => relay.#adminListing() });
     return relay;
+  }
+
+  /** The cluster as this node sees it; undefined for a relay on its own. */
+  get cluster(): ClusterStatus | undefined {
+    return this.#cluster?.status();
+  }
+
+  #localState(): { connections(): number; rooms(): Array<[string, number]>; hasRoom(room: string): boolean } {
+    return {
+      connections: () => this.#core.connections,
+      rooms: () => [...this.#core.rooms.values()].map((r) => [r.name, r.size] as [string, number]),
+      hasRoom: (room) => this.#core.rooms.has(room),
+    };
+  }
+
+  /** `GET /admin/rooms`: every room with its node and peers (the cluster's, or this relay's). */
+  #adminListing(): object {
+    const status = this.#cluster?.status();
+    if (status !== undefined) return { node: status.nodeId, redis: status.redis, nodes: status.nodes, rooms: status.rooms };
+    return { rooms: [...this.#core.rooms.values()].map((r) => ({ room: r.name, peers: r.size })) };
   }
 
   /** The port actually listened on. */
@@ -213,7 +264,30 @@ export class Relay {
    * `secret`). The relay refuses it or joins it, and owns the channel from then on.
    */
   accept(channel: PeerChannel, query: QueryLike, info: ConnectionInfo = {}): void {
-    this.#core.admit(channel, query, info);
+    const room = this.#options.cluster === undefined ? undefined : roomOf(query);
+    // A relay on its own, or a query the core refuses anyway: straight to the core.
+    if (room === undefined) return this.#core.admit(channel, query, info);
+    const cluster = this.#cluster;
+    if (cluster === undefined) {
+      // Listening, not yet in the cluster (start) — or the relay is closing.
+      this.#metrics.refused('directory-unavailable');
+      return this.#core.turnAway(channel, RelayError.directoryUnavailable(room).toMessage(), CloseCode.tryAgainLater, 'directory-unavailable');
+    }
+    // NOTE: nothing the client sends before its welcome is lost: it sends nothing before it.
+    void cluster.place(room).then((placement) => {
+      switch (placement.kind) {
+        case 'local':
+          return this.#core.admit(channel, query, info);
+        case 'redirect': {
+          const message: RedirectMessage = { type: 'redirect', url: placement.url, room };
+          this.#clusterMetrics?.redirected();
+          return this.#core.turnAway(channel, message, CloseCode.redirect, 'redirect');
+        }
+        case 'refuse':
+          this.#metrics.refused(placement.error.code);
+          return this.#core.turnAway(channel, placement.error.toMessage(), CloseCode.tryAgainLater, placement.error.code);
+      }
+    });
   }
 
   /** Adds a control type (e.g. 'record'). Built-in types and types already added are refused with a TypeError. */
@@ -333,6 +407,7 @@ export class Relay {
     const serverClosed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     this.#http.closeIdleConnections();
     await this.#core.close();
+    await this.#cluster?.close();
     this.#httpChannels.close(); // lingering sessions and what is still attached to them
     this.#http.closeAllConnections();
     await serverClosed;
@@ -340,4 +415,24 @@ export class Relay {
     this.#events.clear();
     this.#log.info('closed');
   }
+}
+
+/** The room a connect query names, if the query is valid (undefined: the core refuses it). */
+function roomOf(query: QueryLike): string | undefined {
+  try {
+    return parseConnectParams(query).room;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `/healthz`'s cluster summary: no room names (the admin listing has them). */
+function clusterHealth(status: ClusterStatus): { node: string; redis: 'up' | 'down'; nodes: number; rooms: number; peers: number } {
+  return {
+    node: status.nodeId,
+    redis: status.redis,
+    nodes: status.nodes.length,
+    rooms: status.nodes.reduce((sum, n) => sum + n.rooms, 0),
+    peers: status.nodes.reduce((sum, n) => sum + n.peers, 0),
+  };
 }

@@ -55,9 +55,9 @@ export interface TestClient {
   close(): Promise<void>;
 }
 
-/** `ws://…/ws?room=…` for a relay base URL like `http://127.0.0.1:PORT`. */
+/** `ws://…/ws?room=…` for a relay base URL like `http://127.0.0.1:PORT` (or a cluster node's `https://host/n2`: its path is kept). */
 export function wsUrl(base: string, params: Record<string, string | undefined>): string {
-  const url = new URL('/ws', base.replace(/^http/, 'ws'));
+  const url = new URL(`${base.replace(/^http/, 'ws').replace(/\/+$/, '')}/ws`);
   for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
   return url.toString();
 }
@@ -144,6 +144,31 @@ export async function connectClient(base: string, options: TestClientOptions): P
     });
   }
   return client;
+}
+
+/** A client of a cluster that followed redirects: the node it ended on and how many hops it took. */
+export interface ClusterClient extends TestClient {
+  /** Base URL of the node that welcomed it. */
+  node: string;
+  redirects: number;
+}
+
+/**
+ * Joins through any node of a cluster as the web app does: connects to `base`, follows
+ * `redirect` messages (close 4302) to the owning node, at most `maxRedirects` times, and
+ * resolves once welcomed. Rejects on a refusal, with its code.
+ */
+export async function joinCluster(base: string, options: TestClientOptions, maxRedirects = 3): Promise<ClusterClient> {
+  let node = base;
+  for (let redirects = 0; redirects <= maxRedirects; redirects++) {
+    const client = await connectClient(node, { ...options, waitWelcome: false });
+    const first = await client.waitControl((m) => m.type === 'welcome' || m.type === 'redirect' || m.type === 'error', 10_000);
+    if (first.type === 'welcome') return Object.assign(client, { node, redirects });
+    await client.closed;
+    if (first.type === 'error') throw Object.assign(new Error(`refused by ${node}: ${String(first['code'])} (${String(first['message'])})`), { code: first['code'] });
+    node = String(first['url']);
+  }
+  throw new Error(`more than ${maxRedirects} redirects [last:${node}]`);
 }
 
 /** Polls `condition` every 5 ms; throws if it is still false after `timeoutMs`. */

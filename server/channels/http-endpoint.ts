@@ -25,6 +25,7 @@ import {
 } from '../../protocol/index.ts';
 import { parseRequestUrl, type RouteHandler } from '../http/routes.ts';
 import type { Logger } from '../logger.ts';
+import { throttleLog } from '../log-throttle.ts';
 import { normalizeOrigin } from '../options.ts';
 import type { EdgeAdmission } from '../session/edge-admission.ts';
 import { DEFAULT_LINGER_MS, DEFAULT_POLL_WAIT_MS, HttpChannel, type HttpDownlinkKind, type HttpSessionEnd } from './http-channel.ts';
@@ -115,9 +116,12 @@ export class HttpEndpoint {
   readonly #bodyLimit: number;
   readonly #pollWaitMs: number;
   readonly #idleTimeoutMs: number;
+  /** Refusals are a client's doing: their log lines are rate-limited (log-throttle.ts). */
+  readonly #refusalLog: Logger;
 
   constructor(options: HttpEndpointOptions) {
     this.#options = options;
+    this.#refusalLog = throttleLog(options.log);
     this.#bodyLimit = options.maxPayload + BODY_SLACK_BYTES;
     this.#pollWaitMs = options.pollWaitMs ?? DEFAULT_POLL_WAIT_MS;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? httpIdleTimeoutMs(options.heartbeatMs);
@@ -154,7 +158,7 @@ export class HttpEndpoint {
     const origins = this.#options.origins;
     if (origins.length > 0 && origin !== undefined && !origins.includes(normalizeOrigin(origin))) {
       this.#options.onRefused('origin');
-      this.#options.log.info('origin refused', { origin, path });
+      this.#refusalLog.info('origin refused', { origin, path });
       return this.#fail(req, res, route, 'bad-origin', `origin not allowed [origin:${clip(origin)}]`);
     }
     if (route === 'session') return this.#open(req, res);
@@ -209,7 +213,7 @@ export class HttpEndpoint {
 
   #refuseSession(req: IncomingMessage, res: ServerResponse, error: RelayError, address: string | undefined): void {
     this.#options.onRefused(error.code);
-    this.#options.log.info('http session refused', { code: error.code, message: error.message, address });
+    this.#refusalLog.info('http session refused', { code: error.code, message: error.message, address });
     const retry = error.code === 'too-many-connections' ? undefined : { 'retry-after': '1' };
     this.#fail(req, res, 'session', error.code as HttpErrorCode, error.message, retry);
   }

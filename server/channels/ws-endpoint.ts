@@ -15,6 +15,7 @@ import { CloseCode, RelayError, WS_PATH } from '../../protocol/index.ts';
 import type { RelayServer } from '../http/server-factory.ts';
 import { parseRequestUrl } from '../http/routes.ts';
 import type { Logger } from '../logger.ts';
+import { throttleLog } from '../log-throttle.ts';
 import { normalizeOrigin } from '../options.ts';
 import type { EdgeAdmission } from '../session/edge-admission.ts';
 import { RateLimiter } from '../session/rate-limiter.ts';
@@ -71,9 +72,12 @@ export class WsEndpoint {
   /** Clean `server-busy` refusals (upgrade, `error`, 1013) per second; beyond, a bare 503. */
   readonly #cleanRefusals: RateLimiter;
   #closed = false;
+  /** Refusals are a client's doing: their log lines are rate-limited (log-throttle.ts). */
+  readonly #refusalLog: Logger;
 
   constructor(options: WsEndpointOptions) {
     this.#options = options;
+    this.#refusalLog = throttleLog(options.log);
     this.#wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: false,
@@ -129,7 +133,7 @@ export class WsEndpoint {
     const origins = this.#options.origins;
     if (origins.length > 0 && origin !== undefined && !origins.includes(normalizeOrigin(origin))) {
       this.#options.onRefused('origin');
-      this.#options.log.info('origin refused', { origin });
+      this.#refusalLog.info('origin refused', { origin });
       return rejectUpgrade(socket, 403, 'Forbidden');
     }
     const edge = this.#options.edge;
@@ -172,7 +176,7 @@ export class WsEndpoint {
   /** Refuses an upgrade at the edge as the core refuses one: the WebSocket opens, gets the `error`, and is closed 1013 with the code as reason. */
   #refuse(req: IncomingMessage, socket: Duplex, head: Buffer, error: RelayError, address: string | undefined): void {
     this.#options.onRefused(error.code);
-    this.#options.log.info('connection refused', { code: error.code, message: error.message, address });
+    this.#refusalLog.info('connection refused', { code: error.code, message: error.message, address });
     if (socket.destroyed) return;
     if (error.code === 'server-busy' && !this.#cleanRefusals.take()) {
       // NOTE: a clean refusal costs a whole upgrade; in a flood, more of them than the pacer admits per second get a bare 503.

@@ -17,6 +17,8 @@ export interface Health {
   connections: number;
   rooms: number;
   uptimeSeconds: number;
+  /** A cluster node (`--redis`): this node's id, whether Redis answers, and the cluster's live nodes, rooms and peers. */
+  cluster?: { node: string; redis: 'up' | 'down'; nodes: number; rooms: number; peers: number };
 }
 
 /** What the routes read from the relay. */
