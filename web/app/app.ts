@@ -186,9 +186,27 @@ export class App {
     return this.stats.snapshot();
   }
 
-  /** Where the app is: 'lobby' or 'call', the connection state, our id, the room, welcomes received since joining. */
-  state(): { view: 'lobby' | 'call'; connection: string; peerId: number; room: string | null; sessions: number; cameraError: string | null; micError: string | null; audio: string | null } {
+  /**
+   * Where the app is: 'lobby' or 'call', the connection state, our id, the room, welcomes
+   * received since joining; `node`: base URL of the relay node the link is on ('' = this
+   * page's origin), `redirects`: how often a cluster sent the link to another node.
+   */
+  state(): {
+    view: 'lobby' | 'call';
+    connection: string;
+    peerId: number;
+    room: string | null;
+    sessions: number;
+    node: string;
+    redirects: number;
+    cameraError: string | null;
+    micError: string | null;
+    audio: string | null;
+  } {
+    const link = this.#session.link;
     return {
+      node: link?.nodeBase ?? '',
+      redirects: link?.redirects ?? 0,
       micError: this.#micError?.code ?? null,
       audio: this.#audioContext === null ? null : this.#audioContext.state,
       sessions: this.#session.sessions,
@@ -231,12 +249,11 @@ export class App {
     return this.#relayMedia.setTranscode(peerId, on);
   }
 
-  /** URL of the relay's latest picture of `peerId` (with the room's secret), or null outside a call. */
+  /** URL of the relay's latest picture of `peerId` (with the room's secret), or null outside a call: on the node that holds the room, where a cluster sent the link. */
   snapshotUrl(peerId: number): string | null {
     const join = this.#session.join;
     if (join === undefined || this.#screen === undefined) return null;
-    const base = this.#options.wsBase ? httpBaseOf(this.#options.wsBase) : '';
-    return snapshotUrl(base, join.room, peerId, join.secret);
+    return snapshotUrl(this.#session.link?.nodeBase ?? this.#homeHttpBase(), join.room, peerId, join.secret);
   }
 
   /**
@@ -386,12 +403,16 @@ export class App {
     if (last !== undefined && this.#session.link === last.link) void this.#media.rebuild(last.link, last.welcome, () => this.#presence.list());
   }
 
-  /** The link for `join`: WebSocket to `wsBase` (or the page's host), HTTP to its origin, as `transport=` allows. */
+  /**
+   * The link for `join`: WebSocket to `wsBase` (or the page's host), HTTP to its origin, as
+   * `transport=` allows — the entry point: a cluster node may redirect the link to the node
+   * holding the room, and the link comes back here whenever it has to reconnect.
+   */
   #createLink(join: JoinRequest): RelayLink {
     const wsUrl = this.#options.wsBase ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WS_PATH}`;
     const link = new AutoLink({
       wsUrl,
-      httpBase: this.#options.wsBase ? httpBaseOf(this.#options.wsBase) : '',
+      httpBase: this.#homeHttpBase(),
       query: connectQuery({ room: join.room, name: join.name, mode: join.mode, secret: join.secret }),
       transport: this.#options.preset.transport,
     });
@@ -400,6 +421,11 @@ export class App {
       this.#screen?.showTransport(transport);
     });
     return link;
+  }
+
+  /** Base of the relay's HTTP endpoints the app was given: `wsBase`'s origin, or '' for this page's. */
+  #homeHttpBase(): string {
+    return this.#options.wsBase ? httpBaseOf(this.#options.wsBase) : '';
   }
 
   /** True when `welcome` continues our running session: resumed, same peer id, media running. */

@@ -1,15 +1,17 @@
 /**
  * `AutoLink` against a real relay on loopback, its WebSocket going through a TCP proxy the
  * test controls (pass, refuse, cut), HTTP going straight to the relay: the fallback, the
- * probe back to WebSocket and the failover mid-call, with the relay's session resume. As in
+ * probe back to WebSocket and the failover mid-call, with the relay's session resume; and a
+ * cluster's entry point (a bare HTTP server) redirecting the HTTP channel to the relay. As in
  * ws-link.test.ts, the browser code gets `ws`'s WebSocket (Node 20 has none without a flag).
  */
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import WsWebSocket from 'ws';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Codec, decodeFrame, encodeFrame } from '../../codec/index.ts';
-import type { WelcomeMessage } from '../../protocol/index.ts';
+import { Codec, decodeFrame, encodeCloseRecord, encodeControlRecord, encodeFrame } from '../../codec/index.ts';
+import { HTTP_SESSION_PATH, type WelcomeMessage } from '../../protocol/index.ts';
 import { startRelay, type Relay } from '../../server/relay.ts';
 import { AutoLink, type AutoLinkOptions } from './auto-link.ts';
 import type { ControlMessage, TransportInfo } from './relay-link.ts';
@@ -167,5 +169,42 @@ describe('AutoLink with a relay', () => {
     expect(alice.sendFrame(jpeg(8))).toBe('sent');
     expect(decodeFrame(await frame)).toMatchObject({ seq: 8, sourceId: first.peerId });
     expect(seen).not.toContain('peer-left');
+  });
+
+  it('follows an entry point\'s redirect over the HTTP fallback to the relay, and probes WebSocket on the relay, not at the entry point', async () => {
+    const { relay, proxy } = await setup();
+    proxy.mode = 'refuse'; // the entry point's WebSocket is blocked
+    const sessions: URLSearchParams[] = [];
+    const front = createHttpServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://x');
+      if (request.method === 'POST' && url.pathname === HTTP_SESSION_PATH) {
+        sessions.push(url.searchParams);
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'entry-token', pollWaitMs: 20_000 }));
+      } else if (request.method === 'GET') {
+        // The downlink of a node that does not own the room: the redirect instead of a welcome, then the close.
+        response.writeHead(200, { 'content-type': 'application/octet-stream' });
+        response.write(encodeControlRecord(JSON.stringify({ type: 'redirect', url: relay.url, room: 'a4' })));
+        response.end(encodeCloseRecord(4302, 'redirect'));
+      } else {
+        response.writeHead(204).end();
+      }
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => front.close(resolve)));
+    const { port } = front.address() as AddressInfo;
+
+    const alice = autoLink(proxy, relay, 'room=a4&name=Alice', { httpBase: `http://127.0.0.1:${port}`, probeDelayMs: 300, probeMaxDelayMs: 300 });
+    const first = await welcomed(alice);
+    expect(alice.transport).toEqual({ kind: 'http-stream', reason: 'WebSocket could not connect' });
+    expect(alice.nodeBase).toBe(relay.url);
+    expect(alice.redirects).toBe(1);
+    expect(sessions.map((q) => q.get('name'))).toEqual(['Alice']);
+    expect(relay.peers('a4').map((p) => p.name)).toEqual(['Alice']);
+
+    const again = await transported(alice, 'websocket'); // the probe went straight to the relay, past the blocked entry point
+    expect(again).toEqual({ kind: 'websocket' });
+    expect(alice.peerId).toBe(first.peerId);
+    expect(alice.nodeBase).toBe(relay.url);
+    expect(sessions).toHaveLength(1);
   });
 });

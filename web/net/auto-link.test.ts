@@ -1,8 +1,8 @@
 /**
  * `AutoLink`'s policy on a fake clock (vitest's fake timers, `performance` included) with
  * fake connections: the test plays the network and the relay on each connection the link
- * dials (`open`, `welcome`, `end`, records), and watches what the link dials next, when, and
- * what it tells the app (state, transport, welcome).
+ * dials (`open`, `welcome`, `end`, records, a cluster's `redirect`), and watches what the link
+ * dials next, to which node, when, and what it tells the app (state, transport, welcome).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Codec, encodeFrame } from '../../codec/index.ts';
@@ -10,13 +10,16 @@ import type { WelcomeMessage } from '../../protocol/index.ts';
 import { AutoLink, type AutoLinkOptions } from './auto-link.ts';
 import { localNow } from './clock-offset.ts';
 import type { Connection, ConnectionHandlers } from './connection.ts';
-import type { LinkState, StateInfo, TransportInfo, TransportKind } from './relay-link.ts';
-import { DRAIN_MS } from './session-link.ts';
+import type { RelayNode } from './redirect.ts';
+import type { ControlMessage, LinkState, StateInfo, TransportInfo, TransportKind } from './relay-link.ts';
+import { DRAIN_MS, MAX_REDIRECTS } from './session-link.ts';
 
 /** A connection the test drives. */
 class FakeConnection implements Connection {
   kind: TransportKind;
   readonly query: URLSearchParams;
+  /** The node it was dialed to. */
+  readonly node: RelayNode;
   readonly sent: unknown[] = [];
   busy = false;
   bufferedAmount = 0;
@@ -27,9 +30,10 @@ class FakeConnection implements Connection {
   toLongPoll?: () => void;
   readonly #handlers: ConnectionHandlers;
 
-  constructor(kind: TransportKind, query: string, handlers: ConnectionHandlers) {
+  constructor(kind: TransportKind, query: string, handlers: ConnectionHandlers, node: RelayNode) {
     this.kind = kind;
     this.query = new URLSearchParams(query);
+    this.node = node;
     this.#handlers = handlers;
     if (kind === 'http-stream') this.toLongPoll = () => (this.kind = 'long-poll');
   }
@@ -56,6 +60,13 @@ class FakeConnection implements Connection {
   /** The connection ends from the far side. */
   end(code: number, reason = ''): void {
     this.#handlers.close(code, reason);
+  }
+
+  /** A cluster node that does not own the room: `redirect` to `url` instead of a welcome, then the close 4302. */
+  redirect(url: unknown): void {
+    this.open();
+    this.control({ type: 'redirect', url, room: 'r' });
+    this.end(4302, 'redirect');
   }
 
   get closed(): boolean {
@@ -102,8 +113,8 @@ function rig(options: Partial<AutoLinkOptions> = {}): Rig {
     httpBase: '',
     query: 'room=r&name=me',
     backoff: { baseMs: 1000, maxMs: 1000, random: () => 0.5 },
-    dial: (kind, query, handlers) => {
-      const connection = new FakeConnection(kind, query, handlers);
+    dial: (kind, query, handlers, node) => {
+      const connection = new FakeConnection(kind, query, handlers, node);
       dials.push(connection);
       return connection;
     },
@@ -464,6 +475,178 @@ describe('AutoLink', () => {
       r.last().open();
       vi.advanceTimersByTime(10_000);
       expect(r.dials).toHaveLength(2); // no 3 s welcome limit either
+    });
+  });
+
+  describe('redirects (a cluster)', () => {
+    const home: RelayNode = { wsUrl: 'ws://relay.test/ws', httpBase: '' };
+    const node2: RelayNode = { wsUrl: 'wss://node-2.test:8443/n2/ws', httpBase: 'https://node-2.test:8443/n2' };
+    const node3: RelayNode = { wsUrl: 'ws://node-3.test/ws', httpBase: 'http://node-3.test' };
+    const failure = (r: Rig): StateInfo | undefined => r.states.find(([state]) => state === 'failed')?.[1];
+
+    it('reconnects at once to the node named, with the same query, and is welcomed there as the first session', () => {
+      const r = rig();
+      const controls: ControlMessage[] = [];
+      r.link.on('control', (m) => controls.push(m));
+      const entry = r.dials[0]!;
+      expect(entry.node).toEqual(home);
+      entry.redirect('https://node-2.test:8443/n2');
+      expect(r.dials).toHaveLength(2); // no timer ran: at once
+      const there = r.last();
+      expect(there.kind).toBe('websocket');
+      expect(there.node).toEqual(node2);
+      expect([...there.query]).toEqual([...entry.query]);
+      expect(r.states.map(([s]) => s)).toEqual(['connecting', 'connecting']);
+      expect(r.link.nodeBase).toBe(node2.httpBase);
+      expect(r.link.redirects).toBe(1);
+      there.open();
+      there.welcome('t1');
+      expect(r.link.state).toBe('open');
+      expect(r.welcomes).toHaveLength(1);
+      expect(controls).toEqual([]); // the redirect is the link's, not the app's
+      expect(failure(r)).toBeUndefined();
+    });
+
+    it('follows a redirect that comes over the HTTP fallback to the HTTP channel of the node named, then probes WebSocket there', () => {
+      const r = rig();
+      r.dials[0]!.end(1006); // WebSocket blocked on the way to the entry point
+      const entry = r.last();
+      expect(entry).toMatchObject({ kind: 'http-stream', node: home });
+      entry.redirect('https://node-2.test:8443/n2/');
+      const there = r.last();
+      expect(there).toMatchObject({ kind: 'http-stream', node: node2 });
+      there.open();
+      there.welcome('t1');
+      expect(r.link.transport).toEqual({ kind: 'http-stream', reason: 'WebSocket could not connect' });
+      vi.advanceTimersByTime(5000);
+      const probe = r.last();
+      expect(probe).toMatchObject({ kind: 'websocket', node: node2 }); // its token is for that node
+      expect(probe.query.get('resume')).toBe('t1');
+      probe.open();
+      probe.welcome('t2', { resumed: true });
+      expect(r.link.transport).toEqual({ kind: 'websocket' });
+      expect(r.link.nodeBase).toBe(node2.httpBase);
+    });
+
+    it('goes home with the resume token when the connection to the node is lost, and home redirects it back', () => {
+      const r = rig();
+      r.dials[0]!.redirect('https://node-2.test:8443/n2');
+      r.last().open();
+      r.last().welcome('t1');
+      r.last().end(1006);
+      const back = r.last();
+      expect(back).toMatchObject({ kind: 'http-stream', node: home });
+      expect(back.query.get('resume')).toBe('t1');
+      expect(r.link.nodeBase).toBe('');
+      back.redirect('https://node-2.test:8443/n2');
+      const there = r.last();
+      expect(there).toMatchObject({ kind: 'http-stream', node: node2 });
+      expect(there.query.get('resume')).toBe('t1');
+      there.open();
+      there.welcome('t2', { resumed: true });
+      expect(r.link.ready).toBe(true);
+      expect(r.link.redirects).toBe(2);
+      expect(r.states.some(([, info]) => info.delayMs !== undefined)).toBe(false); // never a lost session
+      expect(failure(r)).toBeUndefined();
+    });
+
+    it('goes home after the backoff when the node shuts down (1001)', () => {
+      const r = rig();
+      r.dials[0]!.redirect('https://node-2.test:8443/n2');
+      r.last().open();
+      r.last().welcome('t1');
+      r.last().end(1001, 'shutting-down');
+      vi.advanceTimersByTime(750);
+      expect(r.last()).toMatchObject({ kind: 'websocket', node: home });
+      expect(r.last().query.get('resume')).toBe('t1');
+    });
+
+    it('tries the node over HTTP when its WebSocket cannot connect, and goes home after the backoff when that fails too', () => {
+      const r = rig();
+      r.dials[0]!.redirect('https://node-2.test:8443/n2');
+      r.last().end(1006);
+      expect(r.last()).toMatchObject({ kind: 'http-stream', node: node2 });
+      r.last().end(1006);
+      expect(r.dials).toHaveLength(3);
+      vi.advanceTimersByTime(750);
+      expect(r.last()).toMatchObject({ kind: 'websocket', node: home });
+    });
+
+    it(`fails with "redirect loop" on redirect ${MAX_REDIRECTS + 1} in a row without a welcome`, () => {
+      const r = rig();
+      for (let i = 0; i < MAX_REDIRECTS; i++) r.last().redirect(i % 2 === 0 ? 'http://node-3.test' : 'https://node-2.test:8443/n2');
+      expect(r.dials).toHaveLength(MAX_REDIRECTS + 1);
+      expect(r.link.state).toBe('connecting');
+      r.last().redirect('https://node-2.test:8443/n2');
+      expect(r.link.state).toBe('failed');
+      expect(failure(r)).toMatchObject({ code: 4302, reason: 'redirect', refusal: { code: 'redirect' } });
+      expect(failure(r)!.refusal!.message).toMatch(/^redirect loop: 4 redirects in a row without a welcome \[max:3, /);
+      vi.advanceTimersByTime(600_000);
+      expect(r.dials).toHaveLength(MAX_REDIRECTS + 1);
+      expect(r.link.redirects).toBe(MAX_REDIRECTS);
+    });
+
+    it('counts the redirects in a row again after a welcome, and after a retry that waited the backoff', () => {
+      const r = rig();
+      for (let i = 0; i < MAX_REDIRECTS; i++) r.last().redirect('http://node-3.test');
+      r.last().open();
+      r.last().welcome('t1');
+      r.last().end(1006); // lost: home over HTTP
+      for (let i = 0; i < MAX_REDIRECTS; i++) r.last().redirect('http://node-3.test');
+      expect(r.last().node).toEqual(node3);
+      r.last().end(1013, 'server-full'); // the relay answered: home again after the backoff
+      vi.advanceTimersByTime(750);
+      expect(r.last().node).toEqual(home);
+      r.last().redirect('http://node-3.test');
+      expect(r.last().node).toEqual(node3);
+      expect(r.link.redirects).toBe(2 * MAX_REDIRECTS + 1);
+      expect(failure(r)).toBeUndefined();
+    });
+
+    it('refuses a redirect that is not an http(s) base URL, with the reason', () => {
+      const cases: [unknown, RegExp][] = [
+        ['ws://node-2.test', /^bad redirect: only http: and https: nodes can be reached \[url:ws:\/\/node-2\.test\/\]$/],
+        ['javascript:alert(1)', /only http: and https:/],
+        ['node-2.test:8443', /only http: and https:/],
+        ['/n2', /^bad redirect: not a URL \[url:\/n2\]$/],
+        [42, /not a URL \[url:42\]/],
+        [undefined, /not a URL/],
+        ['https://node-2.test/n2?room=other', /a node's base URL has no query or fragment/],
+        ['https://node-2.test/n2#x', /no query or fragment/],
+      ];
+      for (const [url, message] of cases) {
+        const r = rig();
+        r.last().redirect(url);
+        expect(r.dials, String(url)).toHaveLength(1);
+        expect(r.link.state).toBe('failed');
+        expect(failure(r)?.refusal?.message, String(url)).toMatch(message);
+      }
+    });
+
+    it('refuses a redirect with credentials in its URL, without showing them', () => {
+      const r = rig();
+      r.last().redirect('https://admin:hunter2@node-2.test/n2');
+      expect(r.link.state).toBe('failed');
+      const message = failure(r)!.refusal!.message!;
+      expect(message).toBe('bad redirect: the URL carries credentials [url:https://node-2.test/n2]');
+      expect(message).not.toContain('hunter2');
+    });
+
+    it('refuses to go from TLS to plain http, and allows the other way', () => {
+      const secure = rig({ wsUrl: 'wss://relay.test/ws' });
+      secure.last().redirect('http://node-3.test');
+      expect(secure.dials).toHaveLength(1);
+      expect(failure(secure)?.refusal?.message).toBe('bad redirect: from an https page or entry point to plain http [url:http://node-3.test/]');
+      const plain = rig();
+      plain.last().redirect('https://node-2.test:8443/n2');
+      expect(plain.last().node).toEqual(node2);
+    });
+
+    it('fails clearly on a close 4302 without a redirect before it', () => {
+      const r = rig();
+      r.last().open();
+      r.last().end(4302, 'redirect');
+      expect(failure(r)?.refusal?.message).toBe('bad redirect: the relay closed with 4302 without naming a node');
     });
   });
 

@@ -20,12 +20,18 @@
  *   WebSocket never brought the welcome ends probing for this link: the next probe would
  *   cost a rejoin, its resume token being spent.
  * - Fatal refusals (`isFatalClose`) stop everything, probes included.
+ * - A cluster's redirect (session-link.ts) moves the link to another node, `wsUrl` and
+ *   `httpBase` alike, on the transport it would use next: the policy above goes on there
+ *   (a WebSocket blocked on the way to the node falls back to the node's HTTP channel, probes
+ *   go to the node); a loss, or a retry after the backoff, sends it back to `wsUrl`/`httpBase`,
+ *   the entry point.
  *
  * `transport: 'ws' | 'http' | 'poll'` forces one transport (no fallback, no probe).
  */
 import { BurstDetector, type BurstDetectorOptions } from './burst-detector.ts';
 import type { Connection, ConnectionHandlers, Dialer } from './connection.ts';
 import { HttpConnection } from './http-connection.ts';
+import type { RelayNode } from './redirect.ts';
 import type { TransportKind } from './relay-link.ts';
 import { SessionLink, type ConnectionEnding, type ConnectionRole, type SessionLinkOptions } from './session-link.ts';
 import { type TransportMode, TRANSPORT_MODES } from './transport-mode.ts';
@@ -33,9 +39,9 @@ import { WsConnection } from './ws-connection.ts';
 
 /** Options of `AutoLink`. */
 export interface AutoLinkOptions extends SessionLinkOptions {
-  /** The relay's WebSocket endpoint, without query (`wss://relay.example/ws`). */
+  /** The relay's WebSocket endpoint, without query (`wss://relay.example/ws`): the link's home (a cluster's entry point, maybe). */
   wsUrl: string;
-  /** Origin of the relay's HTTP endpoints (`https://relay.example`), or '' for the page's own. */
+  /** Base of the relay's HTTP endpoints (`https://relay.example`, maybe with a path prefix), or '' for the page's own origin. */
   httpBase: string;
   /** The connect query without `?` (room, name, mode, secret: `connectQuery`); the link adds `resumable` and `resume`. */
   query: string;
@@ -49,7 +55,7 @@ export interface AutoLinkOptions extends SessionLinkOptions {
   probeMaxDelayMs?: number;
   /** How a buffered stream is told (burst-detector.ts). Default: its defaults. */
   burst?: BurstDetectorOptions;
-  /** Opens connections. Default: `WsConnection` to `wsUrl`, `HttpConnection` to `httpBase`. */
+  /** Opens connections. Default: `WsConnection` to the node's `wsUrl`, `HttpConnection` to its `httpBase` (at first `wsUrl` and `httpBase` above). */
   dial?: Dialer;
 }
 
@@ -90,7 +96,7 @@ export class AutoLink extends SessionLink {
     const probeMaxMs = options.probeMaxDelayMs ?? DEFAULT_PROBE_MAX_DELAY_MS;
     if (!(welcomeMs > 0)) throw new TypeError(`welcomeTimeoutMs must be > 0 [welcomeTimeoutMs:${welcomeMs}]`);
     if (!(probeMs > 0 && probeMaxMs >= probeMs)) throw new TypeError(`probes need 0 < probeDelayMs <= probeMaxDelayMs [probeDelayMs:${probeMs}, probeMaxDelayMs:${probeMaxMs}]`);
-    super(options);
+    super({ wsUrl: options.wsUrl, httpBase: options.httpBase }, options);
     this.mode = mode;
     this.#query = options.query;
     this.#welcomeTimeoutMs = welcomeMs;
@@ -98,17 +104,16 @@ export class AutoLink extends SessionLink {
     this.#probeMs = probeMs;
     this.#probeMaxMs = probeMaxMs;
     this.#detector = new BurstDetector(options.burst);
-    const { wsUrl, httpBase } = options;
     this.#dialer =
       options.dial ??
-      ((kind, query, handlers) =>
+      ((kind, query, handlers, node) =>
         kind === 'websocket'
-          ? new WsConnection({ url: `${wsUrl}?${query}` }, handlers)
-          : new HttpConnection({ base: httpBase, query, downlink: kind === 'long-poll' ? 'poll' : 'stream' }, handlers));
+          ? new WsConnection({ url: `${node.wsUrl}?${query}` }, handlers)
+          : new HttpConnection({ base: node.httpBase, query, downlink: kind === 'long-poll' ? 'poll' : 'stream' }, handlers));
   }
 
-  protected override dial(kind: TransportKind, resumeQuery: string, handlers: ConnectionHandlers): Connection {
-    return this.#dialer(kind, resumeQuery === '' ? this.#query : `${this.#query}&${resumeQuery}`, handlers);
+  protected override dial(kind: TransportKind, resumeQuery: string, handlers: ConnectionHandlers, node: RelayNode): Connection {
+    return this.#dialer(kind, resumeQuery === '' ? this.#query : `${this.#query}&${resumeQuery}`, handlers, node);
   }
 
   protected override nextKind(): TransportKind {

@@ -5,6 +5,7 @@
  * messages as JSON text, frames as bytes, and the close (code, reason) — the same three
  * things a WebSocket carries. Welcomes, the clock, refusals and reconnecting are the link's.
  */
+import type { RelayNode } from './redirect.ts';
 import type { TransportKind } from './relay-link.ts';
 
 /** What a connection tells its link. After `close` (or after the link called `Connection.close`) nothing more. */
@@ -45,5 +46,8 @@ export interface Connection {
   close(code?: number, reason?: string): void;
 }
 
-/** Opens a connection of `kind` with connect query `query` (no `?`), reporting to `handlers`. */
-export type Dialer = (kind: TransportKind, query: string, handlers: ConnectionHandlers) => Connection;
+/**
+ * Opens a connection of `kind` to relay node `node` (the link's own, or the one a cluster
+ * redirected it to) with connect query `query` (no `?`), reporting to `handlers`.
+ */
+export type Dialer = (kind: TransportKind, query: string, handlers: ConnectionHandlers, node: RelayNode) => Connection;

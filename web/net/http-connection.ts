@@ -26,7 +26,7 @@ import type { Connection, ConnectionHandlers } from './connection.ts';
 
 /** Options of `HttpConnection`. */
 export interface HttpConnectionOptions {
-  /** Origin of the relay's HTTP endpoints (`https://relay.example`), or '' for the page's own. */
+  /** Base of the relay's HTTP endpoints (`https://relay.example`, or a node behind a path prefix: `https://relay.example/n2`), or '' for the page's own origin. */
   base: string;
   /** The connect query, as for the WebSocket (`room=…&name=…&resumable=1`), without `?`. */
   query: string;

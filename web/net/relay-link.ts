@@ -78,6 +78,14 @@ export interface RelayLink {
   readonly clock: ClockOffset;
   /** What carries the link (before the first welcome: what it tries first). */
   readonly transport: TransportInfo;
+  /**
+   * Base URL of the relay node the link is on (`https://node-2.example/n2`; '' = the page's own
+   * origin): where that node's HTTP routes are (snapshots). A cluster's redirect changes it.
+   * Absent on links that do not follow redirects.
+   */
+  readonly nodeBase?: string;
+  /** Redirects the link followed since it was made. Absent on links that do not follow redirects. */
+  readonly redirects?: number;
   /** Starts connecting (no-op if already connecting/open or closed for good). */
   open(): void;
   /** Sends a control message; false when not connected. */

@@ -19,15 +19,26 @@
  *   — a proxy that stalls, a path that died without a close — is given up as lost, WITHOUT
  *   closing it first (a close could reach the relay before the resume and end the peer):
  *   the next connection resumes the peer, the relay closes the old one ('resumed').
+ * - Redirects (a cluster: docs/protocol.md › `redirect`, close 4302): the room is on another
+ *   node, so the link dials the node named (redirect.ts) at once, with the same query and
+ *   resume token — neither a refusal nor a new session. At most `MAX_REDIRECTS` in a row
+ *   without a welcome; a url that is not an http(s) base, or plain http from TLS, fails the
+ *   link. The node the link was made for is its HOME (maybe an entry point that finds rooms'
+ *   owners): every reconnect that is not a redirect — after a loss, after the backoff — goes
+ *   home again, since the node may be dead and home knows the room's owner now (the resume
+ *   token goes along: an owner still holding our peer resumes it). Only a change of transport
+ *   before any welcome (`retryNow` on an unwelcomed connection) stays on the node, and probes
+ *   go to the node carrying the session (their resume token is for it).
  * Which transport each connection uses, and when to switch, is the subclass's: the
  * protected hooks below. `WsLink` (ws-link.ts) always dials a WebSocket; `AutoLink`
  * (auto-link.ts) owns the fallback policy.
  */
 import { HEADER_BYTES, Offset } from '../../codec/index.ts';
-import { Emitter, isFatalClose, isMessage, parseServerMessage, type ClientMessage, type ErrorMessage, type Refusal, type WelcomeMessage } from '../../protocol/index.ts';
+import { CloseCode, Emitter, isFatalClose, isMessage, parseServerMessage, type ClientMessage, type ErrorMessage, type Refusal, type ServerMessage, type WelcomeMessage } from '../../protocol/index.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import { ClockOffset, localNow } from './clock-offset.ts';
 import type { Connection, ConnectionHandlers } from './connection.ts';
+import { RedirectError, redirectTarget, type RelayNode } from './redirect.ts';
 import type { LinkState, RelayLink, RelayLinkEvents, SendResult, StateInfo, TransportInfo, TransportKind } from './relay-link.ts';
 
 /** Options of every `SessionLink`. */
@@ -54,6 +65,8 @@ export const DRAIN_MS = 2000;
 export const DEFAULT_SILENCE_MS = 8000;
 /** How long a connection given up for silence is kept (unclosed) while the next one resumes the peer, ms: the relay's resume grace. */
 const SILENT_DRAIN_MS = 10_000;
+/** Redirects followed in a row without a welcome; the next one fails the link ("redirect loop"). */
+export const MAX_REDIRECTS = 3;
 
 /** How a connection ended, as the policy hooks see it. */
 export interface ConnectionEnding {
@@ -86,6 +99,8 @@ class Leg {
   timedOut = false;
   /** The relay's last `error` on it: the refusal, if a close follows. */
   lastError: ErrorMessage | undefined;
+  /** The relay's `redirect` on it: where to go, if the close 4302 follows. */
+  redirect: Extract<ServerMessage, { type: 'redirect' }> | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(role: ConnectionRole) {
@@ -105,6 +120,13 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
   readonly #pingIntervalMs: number;
   readonly #resumable: boolean;
   readonly #silenceMs: number;
+  /** The node the link was made for: where every reconnect but a redirect goes. */
+  readonly #home: RelayNode;
+  /** The node dialed now: home, or the one the last redirect named. */
+  #node: RelayNode;
+  /** Redirects followed since the link was made, and in a row since the last welcome or backoff. */
+  #redirects = 0;
+  #redirectsInRow = 0;
   #state: LinkState = 'closed';
   /** The connection carrying the session, or the one being dialed for it. */
   #session: Leg | undefined;
@@ -119,8 +141,11 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
   #pingInterval: ReturnType<typeof setInterval> | undefined;
   #peerId = 0;
 
-  constructor(options: SessionLinkOptions = {}) {
+  /** `home`: the relay (or the cluster's entry point) the link connects to first. */
+  constructor(home: RelayNode, options: SessionLinkOptions = {}) {
     super();
+    this.#home = home;
+    this.#node = home;
     this.#backoff = new Backoff(options.backoff);
     this.#pingIntervalMs = options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
     this.#resumable = options.resumable ?? true;
@@ -131,8 +156,8 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
 
   // ── the policy: what subclasses decide ───────────────────────────────────
 
-  /** Opens a connection of `kind`; `resumeQuery` (`resumable=1&resume=…`, or '') goes after the connect query. */
-  protected abstract dial(kind: TransportKind, resumeQuery: string, handlers: ConnectionHandlers): Connection;
+  /** Opens a connection of `kind` to `node`; `resumeQuery` (`resumable=1&resume=…`, or '') goes after the connect query. */
+  protected abstract dial(kind: TransportKind, resumeQuery: string, handlers: ConnectionHandlers, node: RelayNode): Connection;
 
   /** The transport of the next connection carrying the session. */
   protected abstract nextKind(): TransportKind;
@@ -207,6 +232,16 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
   /** Our peer id in the current session (0 before `welcome`; a reconnect that is not a resume changes it). */
   get peerId(): number {
     return this.#peerId;
+  }
+
+  /** Base of the node dialed now (its HTTP routes, e.g. snapshots): home's, or the one a redirect named; '' for the page's own origin. */
+  get nodeBase(): string {
+    return this.#node.httpBase;
+  }
+
+  /** Redirects followed since the link was made. */
+  get redirects(): number {
+    return this.#redirects;
   }
 
   /** The last resume token the relay gave (undefined before, or when not `resumable`). */
@@ -284,7 +319,7 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
     const leg = new Leg(role);
     const query = !this.#resumable ? '' : this.#resume === undefined ? 'resumable=1' : `resumable=1&resume=${encodeURIComponent(this.#resume)}`;
     try {
-      leg.conn = this.dial(kind, query, this.#handlersOf(leg));
+      leg.conn = this.dial(kind, query, this.#handlersOf(leg), this.#node);
     } catch (error) {
       // A URL the platform refuses: retrying cannot help.
       if (role === 'session') this.#fail({ reason: error instanceof Error ? error.message : String(error) });
@@ -352,6 +387,10 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
       if (leg.role !== 'draining') this.#onWelcome(leg, message);
       return;
     }
+    if (isMessage(message, 'redirect')) {
+      leg.redirect = message; // the link's business, like the welcome: the close 4302 that follows acts on it
+      return;
+    }
     if (isMessage(message, 'error')) leg.lastError = message;
     // NOTE: a probe's messages before its welcome are not the session's (a refusal of the probe ends only the probe).
     if (leg.role !== 'probe') this.emit('control', message);
@@ -370,6 +409,7 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
     if (welcome.resumed !== true) this.clock.reset();
     this.#peerId = Number(welcome.peerId);
     this.#backoff.reset();
+    this.#redirectsInRow = 0;
     this.onWelcomed(leg.conn.kind, welcome, probe);
     this.#refreshTransport();
     this.#setState('open', {});
@@ -415,6 +455,10 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
     this.#session = undefined;
     this.#stopPings();
     if (this.#closed) return;
+    if (code === CloseCode.redirect) {
+      this.#redirected(leg, { code, reason });
+      return;
+    }
     const refusal = refusalOf(reason, leg.lastError);
     const info: StateInfo = refusal === undefined ? { code, reason } : { code, reason, refusal };
     if (isFatalClose(code)) {
@@ -433,12 +477,41 @@ export abstract class SessionLink extends Emitter<RelayLinkEvents> implements Re
       return;
     }
     if (this.retryNow(leg.ending(code, reason))) {
+      // Lost after a welcome: home, which knows where the room is now. Not welcomed yet: another transport to the same node.
+      if (leg.welcomed) this.#node = this.#home;
       this.#connect(info);
       return;
     }
+    // After the backoff: home, and a new chain of redirects (paced by the backoff, it is no loop).
+    this.#node = this.#home;
+    this.#redirectsInRow = 0;
     const delayMs = Math.round(this.#backoff.next());
     this.#setState('reconnecting', { ...info, attempt: this.#backoff.attempt, delayMs });
     this.#retryTimer = setTimeout(() => this.#connect(), delayMs);
+  }
+
+  /** The relay closed the session's connection `leg` with 4302: on to the node its `redirect` named, at once — or fail, for a redirect not to follow. */
+  #redirected(leg: Leg, info: StateInfo): void {
+    let node: RelayNode;
+    try {
+      if (leg.redirect === undefined) throw RedirectError.noTarget();
+      if (this.#redirectsInRow >= MAX_REDIRECTS) throw RedirectError.loop(this.#redirectsInRow + 1, MAX_REDIRECTS, leg.redirect.url);
+      node = redirectTarget(leg.redirect.url, this.#secure());
+    } catch (error) {
+      if (!(error instanceof RedirectError)) throw error;
+      this.#fail({ ...info, refusal: { code: 'redirect', message: error.message } });
+      return;
+    }
+    this.#redirects++;
+    this.#redirectsInRow++;
+    this.#node = node;
+    this.#connect(info);
+  }
+
+  /** True when the link must stay on TLS: its home is wss:/https:, or the page is https (plain http from it would be mixed content). */
+  #secure(): boolean {
+    const { wsUrl, httpBase } = this.#home;
+    return wsUrl.startsWith('wss:') || httpBase.startsWith('https:') || (typeof location !== 'undefined' && location.protocol === 'https:');
   }
 
   #fail(info: StateInfo): void {

@@ -3,7 +3,7 @@
  * flag, so the test gives the browser code `ws`'s WebSocket, which implements the same
  * browser API (binaryType 'arraybuffer', onopen/onmessage/onclose, bufferedAmount).
  */
-import WsWebSocket from 'ws';
+import WsWebSocket, { WebSocketServer } from 'ws';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Codec, decodeFrame, encodeFrame } from '../../codec/index.ts';
 import { startRelay, type Relay } from '../../server/relay.ts';
@@ -127,6 +127,64 @@ describe('WsLink', () => {
       expect(failed).toMatchObject({ code: 1008, reason: 'bad-secret' });
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(intruder.state).toBe('failed');
+    });
+  });
+
+  describe('redirects', () => {
+    /** A cluster's entry point: every connection gets a `redirect` to `target` and the close 4302; it keeps their queries. */
+    async function entry(target: () => string): Promise<{ url: string; queries: URLSearchParams[]; server: WebSocketServer }> {
+      const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+      await new Promise((resolve) => server.once('listening', resolve));
+      const queries: URLSearchParams[] = [];
+      server.on('connection', (socket, request) => {
+        queries.push(new URL(request.url ?? '/', 'http://x').searchParams);
+        socket.send(JSON.stringify({ type: 'redirect', url: target(), room: 't6' }));
+        socket.close(4302, 'redirect');
+      });
+      entries.push(server);
+      const { port } = server.address() as { port: number };
+      return { url: `ws://127.0.0.1:${port}/ws`, queries, server };
+    }
+    const entries: WebSocketServer[] = [];
+    afterEach(async () => {
+      await Promise.all(entries.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+    });
+
+    it('is redirected by the entry point to the relay holding the room, and comes back to the entry point when that relay goes', async () => {
+      const r = await relay();
+      const front = await entry(() => r.url);
+      const states: LinkState[] = [];
+      const c = new WsLink({ url: `${front.url}?room=t6&name=Fay`, backoff: { baseMs: 50, maxMs: 200 } });
+      connections.push(c);
+      c.on('state', (state) => states.push(state));
+      c.open();
+      const welcome = await next<{ room: string }>((resolve) => c.on('welcome', resolve));
+      expect(welcome.room).toBe('t6');
+      expect(c.nodeBase).toBe(r.url);
+      expect(c.redirects).toBe(1);
+      expect(states).toEqual(['connecting', 'connecting', 'open']);
+      expect(r.peers('t6').map((p) => p.name)).toEqual(['Fay']);
+      expect(front.queries[0]!.get('name')).toBe('Fay');
+
+      const back = next((resolve) => front.server.once('connection', resolve));
+      await r.close();
+      await back;
+      expect(front.queries).toHaveLength(2);
+      expect(front.queries[1]!.get('room')).toBe('t6');
+      expect(front.queries[1]!.get('resume')).toBe(c.resumeToken); // the relay's token, for the owner to resume us
+    });
+
+    it('fails with "redirect loop" when the entry point keeps redirecting to itself', async () => {
+      let self = '';
+      const front = await entry(() => self);
+      self = front.url.replace('ws:', 'http:').replace(/\/ws$/, '');
+      const c = new WsLink({ url: `${front.url}?room=t7&name=Gus` });
+      connections.push(c);
+      c.open();
+      const failed = await waitState(c, 'failed');
+      expect(failed).toMatchObject({ code: 4302, reason: 'redirect', refusal: { code: 'redirect' } });
+      expect(failed.refusal?.message).toMatch(/^redirect loop: 4 redirects in a row/);
+      expect(front.queries).toHaveLength(4);
     });
   });
 
