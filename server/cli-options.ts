@@ -201,6 +201,34 @@ const SPECS: Spec[] = [
     apply: (c, v, from) => (c.relay.admissionWaitMs = int(v, from, 0)),
   },
   {
+    flag: 'redis', env: 'FRAMEWIRE_REDIS', arg: 'URL', default: '(none: one relay)', help: 'join a cluster of relay nodes coordinated through this Redis, e.g. redis://10.0.0.5:6379',
+    apply: (c, v, from) => {
+      if (!/^rediss?:\/\/\S+$/.test(v)) throw new CliError(`${from} must be a redis:// or rediss:// URL [got:${v}]`);
+      c.relay.cluster = { ...c.relay.cluster, redisUrl: v };
+    },
+  },
+  {
+    flag: 'public-url', env: 'FRAMEWIRE_PUBLIC_URL', arg: 'URL', default: "(this relay's own URL)", help: 'with --redis: the URL clients reach THIS node at, e.g. https://relay.example/n2 (joins elsewhere are redirected there)',
+    apply: (c, v, from) => {
+      if (!/^https?:\/\/\S+$/.test(v)) throw new CliError(`${from} must be an http:// or https:// URL [got:${v}]`);
+      c.relay.cluster = { redisUrl: '', ...c.relay.cluster, publicUrl: v };
+    },
+  },
+  {
+    flag: 'node-id', env: 'FRAMEWIRE_NODE_ID', arg: 'ID', default: '(random)', help: "with --redis: this node's id in the cluster (letters, digits, _ . -)",
+    apply: (c, v, from) => {
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(v)) throw new CliError(`${from} must be 1..64 characters A-Z a-z 0-9 _ . - [got:${v}]`);
+      c.relay.cluster = { redisUrl: '', ...c.relay.cluster, nodeId: v };
+    },
+  },
+  {
+    flag: 'admin-token', env: 'FRAMEWIRE_ADMIN_TOKEN', arg: 'TOKEN', default: '(off)', help: 'enables GET /admin/rooms (every room, its node and peers) for Authorization: Bearer TOKEN (16+ characters)',
+    apply: (c, v, from) => {
+      if (v.length < 16) throw new CliError(`${from} must be at least 16 characters`);
+      c.relay.adminToken = v;
+    },
+  },
+  {
     flag: 'log-level', env: 'FRAMEWIRE_LOG_LEVEL', arg: 'LEVEL', default: DEFAULT_CLI_LOG_LEVEL, help: LOG_LEVELS.join(' | '),
     apply: (c, v, from) => {
       if (!isLogLevel(v)) throw new CliError(`${from} must be one of ${LOG_LEVELS.join(', ')} [got:${v}]`);
@@ -310,6 +338,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
   if (turn !== undefined) addIceServers(config, pairTurn(turn), turn.from.urls);
   checkTls(config.tls, sources);
   checkIcePolicy(config.relay, sources);
+  checkCluster(config.relay, sources);
   return config;
 }
 
@@ -323,6 +352,13 @@ function checkTls(tls: CliConfig['tls'], sources: ReadonlyMap<string, string>): 
   }
   if (cert !== undefined && key === undefined) throw new CliError(`${cert} needs --tls-key FILE or FRAMEWIRE_TLS_KEY (the certificate's private key)`);
   if (key !== undefined && cert === undefined) throw new CliError(`${key} needs --tls-cert FILE or FRAMEWIRE_TLS_CERT (the key's certificate)`);
+}
+
+/** `--public-url` and `--node-id` only mean something with `--redis`. Throws `CliError`. */
+function checkCluster(relay: CliConfig['relay'], sources: ReadonlyMap<string, string>): void {
+  if (relay.cluster === undefined || relay.cluster.redisUrl !== '') return;
+  const lonely = sources.get('public-url') ?? sources.get('node-id');
+  throw new CliError(`${lonely} needs --redis URL or FRAMEWIRE_REDIS (it configures a cluster node)`);
 }
 
 /** `--ice-relay-only` needs a TURN server (else WebRTC could never connect). Throws `CliError`. */

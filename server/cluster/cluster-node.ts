@@ -89,6 +89,10 @@ export class ClusterNode {
   #sent = new Map<string, number[]>();
   /** Rooms whose claim another node holds (logged once each). */
   #contested = new Set<string>();
+  /** Until then (performance.now()) after Redis came back, rooms without an owner are not claimed (`#reconnected`). */
+  #settlingUntil = 0;
+  /** The highest peer-id counter value seen in the cluster (ours and the other nodes' records). */
+  #idsSeen = 0;
 
   private constructor(options: ResolvedClusterOptions, url: string, local: LocalState, log: Logger) {
     this.#options = options;
@@ -96,8 +100,12 @@ export class ClusterNode {
     this.url = url;
     this.#local = local;
     this.#log = log;
-    this.#dir = new RedisDirectory({ url: options.redisUrl, prefix: options.keyPrefix, log, onReady: (up) => up && this.#beat() });
-    this.#ids = new PeerIdBlocks(DEFAULT_PEER_ID_BLOCK, (n) => this.#dir.reservePeerIds(n));
+    this.#dir = new RedisDirectory({ url: options.redisUrl, prefix: options.keyPrefix, log, onReady: (up) => up && this.#reconnected() });
+    this.#ids = new PeerIdBlocks(DEFAULT_PEER_ID_BLOCK, async (n) => {
+      const first = await this.#dir.reservePeerIds(n, this.#idsSeen);
+      this.#idsSeen = Math.max(this.#idsSeen, first + n - 1);
+      return first;
+    });
   }
 
   /** Joins the cluster: connects to Redis, takes a block of peer ids, publishes this node. Rejects if Redis cannot be reached. */
@@ -136,6 +144,7 @@ export class ClusterNode {
       }
       if (verdict.kind === 'here') return { kind: 'local' };
       if (verdict.kind === 'there') return { kind: 'redirect', url: verdict.node.url };
+      if (performance.now() < this.#settlingUntil) return this.#unavailable(room);
       const others = [...this.#live.values()].filter((n) => n.id !== this.id).map((n) => ({ ...n, connections: n.connections + this.#sentTo(n.id) }));
       const target = leastLoaded<NodeLoad>([...others, this.#selfRecord()])!;
       const after = await this.#dir.claim(room, target.id, this.#options.claimTtlMs, verdict.deadOwner);
@@ -215,9 +224,15 @@ export class ClusterNode {
     this.#timer.unref();
   }
 
-  /** A heartbeat out of turn (Redis is back: publish and re-claim at once). */
-  #beat(): void {
-    if (!this.#closed && this.#timer !== undefined) void this.#heartbeat();
+  /**
+   * Redis is back (maybe empty: restarted without its data): publish and re-claim our rooms at
+   * once, and for two heartbeats claim no room we do not hold — the other nodes are
+   * re-claiming theirs, and a join must not split a running room by claiming it first.
+   */
+  #reconnected(): void {
+    if (this.#closed || this.#timer === undefined) return; // the first connect: start() does it
+    this.#settlingUntil = performance.now() + 2 * this.#options.heartbeatMs;
+    void this.#heartbeat();
   }
 
   /** Publishes this node, renews (or re-claims) its rooms, lists the live nodes. */
@@ -246,6 +261,7 @@ export class ClusterNode {
   async #refreshNodes(): Promise<void> {
     const nodes = await this.#dir.liveNodes();
     this.#live = new Map(nodes.map((n) => [n.id, n]));
+    for (const n of nodes) if (Number.isSafeInteger(n.idsSeen)) this.#idsSeen = Math.max(this.#idsSeen, n.idsSeen);
   }
 
   #selfRecord(): NodeRecord {
@@ -258,6 +274,7 @@ export class ClusterNode {
       rooms,
       cpu: this.#cpuShare(),
       startedAt: this.#startedAt,
+      idsSeen: this.#idsSeen,
     };
   }
 

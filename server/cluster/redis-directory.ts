@@ -27,6 +27,8 @@ export interface NodeRecord {
   /** Process CPU use over the last heartbeat, 0..1 per core. */
   cpu: number;
   startedAt: number;
+  /** The highest peer-id counter value this node has seen (the floor the counter is put back to if Redis loses it). */
+  idsSeen: number;
 }
 
 /** Options of `RedisDirectory`. */
@@ -95,6 +97,15 @@ return out`;
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
+
+// KEYS[1] counter; ARGV[1] block size, ARGV[2] floor. A block after max(counter, floor): if
+// Redis lost the counter (restarted empty), ids already handed out are not handed out again.
+const RESERVE = `
+local size = tonumber(ARGV[1])
+local v = redis.call('INCRBY', KEYS[1], size)
+local least = tonumber(ARGV[2]) + size
+if v < least then redis.call('SET', KEYS[1], least); v = least end
+return v`;
 
 /** The outcome of renewing one room's claim. */
 export type RenewOutcome = 'extended' | 'reclaimed' | 'lost';
@@ -221,9 +232,12 @@ export class RedisDirectory {
     await this.#run(RELEASE, [this.#roomKey(room)], [owner]);
   }
 
-  /** Reserves `size` peer ids; returns the first (ids are `first .. first + size - 1`, before wrapping at 2³²). */
-  async reservePeerIds(size: number): Promise<number> {
-    const last = await this.#timed(this.#client.incrBy(this.#key('peer-ids'), size));
+  /**
+   * Reserves `size` peer ids above `floor` (the highest counter value known in the cluster);
+   * returns the first (ids are `first .. first + size - 1`, before wrapping at 2³²).
+   */
+  async reservePeerIds(size: number, floor: number): Promise<number> {
+    const last = await this.#run(RESERVE, [this.#key('peer-ids')], [String(size), String(floor)]);
     return Number(last) - size + 1;
   }
 
