@@ -289,3 +289,26 @@ describe('--ice-relay-only', () => {
     expect(helpText()).toMatch(/--ice-relay-only\s+FRAMEWIRE_ICE_RELAY_ONLY\s+default off\s+WebRTC mode only through the TURN server/);
   });
 });
+
+describe('cluster options', () => {
+  it('--redis makes a cluster node; --public-url and --node-id refine it, as flags or environment variables', () => {
+    expect(parseCli(['--redis', 'redis://10.0.0.5:6379'], {}).relay.cluster).toEqual({ redisUrl: 'redis://10.0.0.5:6379' });
+    expect(parseCli(['--public-url', 'https://relay.example/n2', '--redis', 'redis://r:6379', '--node-id', 'n2'], {}).relay.cluster).toEqual({ redisUrl: 'redis://r:6379', publicUrl: 'https://relay.example/n2', nodeId: 'n2' });
+    expect(parseCli([], { FRAMEWIRE_REDIS: 'rediss://r:6380', FRAMEWIRE_PUBLIC_URL: 'https://a.example', FRAMEWIRE_NODE_ID: 'a' }).relay.cluster).toEqual({ redisUrl: 'rediss://r:6380', publicUrl: 'https://a.example', nodeId: 'a' });
+    expect(parseCli([], {}).relay.cluster).toBeUndefined();
+    expect(parseCli(['--admin-token', 'x'.repeat(16)], {}).relay.adminToken).toBe('x'.repeat(16));
+  });
+
+  it('refuses what cannot work, saying where it came from', () => {
+    expect(() => parseCli(['--redis', 'http://r:6379'], {})).toThrowError(/^--redis must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => parseCli(['--public-url', 'https://a.example'], {})).toThrowError(/^--public-url needs --redis URL/);
+    expect(() => parseCli([], { FRAMEWIRE_NODE_ID: 'n1' })).toThrowError(/^FRAMEWIRE_NODE_ID needs --redis URL/);
+    expect(() => parseCli(['--redis', 'redis://r', '--node-id', 'bad id'], {})).toThrowError(/^--node-id must be 1\.\.64 characters/);
+    expect(() => parseCli(['--admin-token', 'short'], {})).toThrowError(/^--admin-token must be at least 16 characters/);
+  });
+
+  it('are in --help', () => {
+    expect(helpText()).toMatch(/--redis URL\s+FRAMEWIRE_REDIS\s+default \(none: one relay\)/);
+    expect(helpText()).toMatch(/--public-url URL\s+FRAMEWIRE_PUBLIC_URL/);
+  });
+});

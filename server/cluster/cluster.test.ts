@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Codec, encodeFrame } from '../../codec/index.ts';
 import { RedisServer } from '../../web-node/redis-server.ts';
 import { startRelay, type Relay } from '../relay.ts';
+import { openHttpClient } from '../channels/http-test-client.ts';
 import { joinCluster, waitFor, type ClusterClient } from '../test-client.ts';
 
 const ADMIN_TOKEN = 'cluster-test-admin-token';
@@ -61,6 +62,24 @@ describe('cluster: N relay nodes through one Redis', () => {
     alice.sendFrame(encodeFrame({ codec: Codec.jpeg, width: 2, height: 2, payload: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]), seq: 1 }));
     await bob.waitFrames(1);
     await carol.waitFrames(1);
+  });
+
+  it('redirects an HTTP-channel session as it does a WebSocket: the redirect record, then the close record 4302', async () => {
+    await startNodes(2, 'http:');
+    const first = await join(nodes[0]!, 'over-http', 'ws-peer');
+    const other = nodes.find((n) => n.url !== first.node)!;
+    const session = await openHttpClient(other.url, { room: 'over-http', name: 'http-peer' });
+    try {
+      expect(await session.closed).toEqual({ code: 4302, reason: 'redirect' });
+      expect(session.control).toEqual([{ type: 'redirect', url: first.node, room: 'over-http' }]);
+      // …and at the owner the same session query is welcomed into the room.
+      const there = await openHttpClient(first.node, { room: 'over-http', name: 'http-peer' });
+      expect(there.peerId).toBeGreaterThan(0);
+      await first.waitControl((m) => m.type === 'peer-joined');
+      there.dispose();
+    } finally {
+      session.dispose();
+    }
   });
 
   it('spreads new rooms over the nodes, and peer ids are unique across the cluster', async () => {
