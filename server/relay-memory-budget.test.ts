@@ -9,7 +9,9 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closedAfter, rawSocket, startHonestCall, upgradeRequest } from './hardening-harness.ts';
-import { startRelay, type Relay } from './relay.ts';
+import { request } from 'node:http';
+import { openHttpClient } from './channels/http-test-client.ts';
+import { HTTP_SEND_PATH, startRelay, TOKEN_HEADER, type Relay } from './relay.ts';
 
 const relays: Relay[] = [];
 const sockets: Socket[] = [];
@@ -69,4 +71,37 @@ describe('relay: memory budget', () => {
     expect(figures.received).toBe(figures.sent);
     expect(figures.p99).toBeLessThan(200);
   }, 30_000);
+
+  it('counts HTTP-channel bodies in progress: a session that streams a huge /fw/send body slowly is cut', async () => {
+    const budget = 8 * MIB;
+    const relay = await startRelay({ logLevel: 'silent', maxMemoryBytes: budget, maxPayload: 16 * MIB, messageTimeoutMs: 60_000 });
+    relays.push(relay);
+    const call = await startHonestCall(relay.url);
+    const session = await openHttpClient(relay.url, { room: 'hoard-http', name: 'hoarder' });
+    // One body of 16 MiB, of which 12 arrive and the rest never: the relay holds what came.
+    let bodyGone = false;
+    const body = request(`${relay.url}${HTTP_SEND_PATH}`, { method: 'POST', headers: { [TOKEN_HEADER]: session.token, 'x-framewire-seq': '0', 'content-type': 'application/octet-stream', 'content-length': String(16 * MIB) } });
+    body.on('error', () => (bodyGone = true));
+    body.on('close', () => (bodyGone = true));
+    // A frame record declaring 15 MiB (u32 length, magic `FW`), of which 12 MiB arrive.
+    const head = Buffer.alloc(6);
+    head.writeUInt32BE(2 + 15 * MIB, 0);
+    head.write('FW', 4, 'latin1');
+    body.write(head);
+    const chunk = Buffer.alloc(256 * 1024);
+    for (let sent = 0; sent < 12 * MIB && !bodyGone; sent += chunk.byteLength) {
+      if (!body.write(chunk)) await Promise.race([new Promise((r) => body.once('drain', r)), sleep(2000)]);
+    }
+    // Cut, and said why; its body's connection goes with the session.
+    await session.waitControl((m) => m.type === 'error' && m['code'] === 'memory-budget', 5000);
+    const deadline = performance.now() + 5000;
+    while (!bodyGone && performance.now() < deadline) await sleep(20);
+    expect(bodyGone).toBe(true);
+    expect(relay.heldBytes).toBeLessThan(budget);
+    body.destroy();
+    session.dispose();
+    const figures = await call.stop();
+    expect(figures.received).toBe(figures.sent);
+  }, 30_000);
 });
+

@@ -161,6 +161,7 @@ export class Relay {
       isClosing: () => this.#closing !== undefined,
       onRefused: (code) => this.#metrics.refused(code),
       onRequest: (route, status) => this.#metrics.httpRequest(route, status),
+      admitsMessage: (bytes) => this.#core.admitsMessage(bytes),
       edge,
       maxPayload: o.maxPayload,
       origins: o.origins,

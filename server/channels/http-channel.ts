@@ -156,6 +156,7 @@ export class HttpChannel implements PeerChannel {
   #queue: Uint8Array[] = [];
   #queueDone: (Done | null)[] = [];
   #queuedBytes = 0;
+  #incomingBytes = 0;
   /** The attached stream or waiting poll. */
   #downlink: Downlink | undefined;
   /** A poll answered and maybe still being written (its buffer counts in `bufferedAmount`). */
@@ -189,6 +190,16 @@ export class HttpChannel implements PeerChannel {
 
   get isOpen(): boolean {
     return this.#state === 'open';
+  }
+
+  /** Bytes of this session's `/fw/send` bodies received and not finished (counted in the relay's memory budget). */
+  get incomingBytes(): number {
+    return this.#incomingBytes;
+  }
+
+  /** The endpoint's count of body bytes in progress: `+n` as they arrive, `−total` when the request is over. */
+  holdIncoming(delta: number): void {
+    this.#incomingBytes += delta;
   }
 
   get bufferedAmount(): number {

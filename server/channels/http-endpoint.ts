@@ -68,6 +68,11 @@ export interface HttpEndpointOptions {
    * ('heartbeat') and each session refused at the edge (`too-many-connections`, `rate-limited`, `server-busy`), for metrics. Required.
    */
   onRefused: (code: string) => void;
+  /**
+   * May a client start a message of `bytes` now? (The relay's memory budget: not a large one
+   * while over it.) Asked with a `/fw/send` body's Content-Length. Default: always.
+   */
+  admitsMessage?: (bytes: number) => boolean;
   /** The edge checks (per-address limits, pacing) every `POST /fw/session` passes before the core sees it. Default none. */
   edge?: EdgeAdmission;
   /** Told about every request answered (streams when they start), for metrics. Default none. */
@@ -113,6 +118,8 @@ export class HttpEndpoint {
   readonly #sessions = new Map<string, HttpChannel>();
   /** The `x-framewire-seq` order of each session's sends (made by its first send that has the header). */
   readonly #orders = new Map<HttpChannel, SendOrder>();
+  /** The `/fw/send` requests of each session whose body is still arriving. */
+  readonly #bodies = new Map<HttpChannel, Set<IncomingMessage>>();
   readonly #bodyLimit: number;
   readonly #pollWaitMs: number;
   readonly #idleTimeoutMs: number;
@@ -287,11 +294,19 @@ export class HttpEndpoint {
       turn.end();
       return this.#empty(res, 'send');
     }
+    if (declared !== undefined && !(this.#options.admitsMessage?.(Number(declared)) ?? true)) {
+      // Over the relay's memory budget: no large body now (as a WebSocket message's header is refused).
+      failed = true;
+      turn.end();
+      return this.#fail(req, res, 'send', 'server-busy', `the relay is over its memory budget: no large message now [bytes:${declared}]`, { 'retry-after': '1', connection: 'close' }, false);
+    }
     const reader = new RecordReader({ maxRecordBytes: this.#options.maxPayload });
     let received = 0;
+    this.#bodiesOf(channel).add(req);
     req.on('error', ignore);
     req.on('data', (chunk: Buffer) => {
       received += chunk.byteLength;
+      channel.holdIncoming(chunk.byteLength);
       if (failed) {
         // What follows an answered error is read and dropped (so the answer is not lost to a reset), up to a bound.
         if (received > 2 * limit) req.destroy();
@@ -322,6 +337,8 @@ export class HttpEndpoint {
     });
     // A request cut before its end (the client went): what came of it counts as all of it, unanswered.
     req.once('close', () => {
+      channel.holdIncoming(-received);
+      this.#bodies.get(channel)?.delete(req);
       if (!req.complete) failed = true;
       turn.end();
     });
@@ -358,8 +375,17 @@ export class HttpEndpoint {
     this.#answered('send', 500);
   }
 
+  #bodiesOf(channel: HttpChannel): Set<IncomingMessage> {
+    let bodies = this.#bodies.get(channel);
+    if (bodies === undefined) this.#bodies.set(channel, (bodies = new Set()));
+    return bodies;
+  }
+
   #ended(token: string, channel: HttpChannel, why: HttpSessionEnd): void {
     if (this.#sessions.get(token) === channel) this.#sessions.delete(token);
+    // Bodies still arriving for a session that is over (e.g. cut for the memory budget) go with it.
+    for (const req of this.#bodies.get(channel) ?? []) req.destroy();
+    this.#bodies.delete(channel);
     this.#orders.get(channel)?.dispose();
     this.#orders.delete(channel);
     if (why === 'idle') {

@@ -19,6 +19,11 @@ export interface ClusterPeerOptions {
   fps?: number;
   /** Wait between rejoin attempts, ms. Default 250. */
   retryMs?: number;
+  /**
+   * Payload bytes of each frame (a camera frame is ~2–10 KB): the room's name, then zeros.
+   * Default: just the room's name between the JPEG markers (a few bytes).
+   */
+  payloadBytes?: number;
 }
 
 /** One welcome of the peer. */
@@ -30,6 +35,7 @@ export interface Welcomed {
 }
 
 const JPEG_MARKERS = [0xff, 0xd8, 0xff, 0xd9];
+const UTF8 = new TextDecoder();
 
 export class ClusterPeer {
   readonly room: string;
@@ -56,7 +62,17 @@ export class ClusterPeer {
     this.#options = options;
     this.room = options.room;
     const name = new TextEncoder().encode(options.room);
-    this.#payload = new Uint8Array([...JPEG_MARKERS.slice(0, 2), ...name, ...JPEG_MARKERS.slice(2)]);
+    const bytes = Math.max(options.payloadBytes ?? 0, name.byteLength + JPEG_MARKERS.length);
+    if (!Number.isSafeInteger(bytes) || name.includes(0)) throw new TypeError(`bad payloadBytes or room [payloadBytes:${options.payloadBytes}, room:${options.room}]`);
+    this.#payload = new Uint8Array(bytes); // zeros between the name and the end marker
+    this.#payload.set(JPEG_MARKERS.slice(0, 2), 0);
+    this.#payload.set(name, 2);
+    this.#payload.set(JPEG_MARKERS.slice(2), bytes - 2);
+  }
+
+  /** Frames sent so far (on any connection). */
+  get sent(): number {
+    return this.#seq;
   }
 
   /** The node it is on now ('' while rejoining). */
@@ -120,7 +136,8 @@ export class ClusterPeer {
       this.received++;
       this.lastFrameAt = performance.now();
       const frame = decodeFrame(bytes);
-      this.roomsHeard.add(new TextDecoder().decode(frame.payload.subarray(2, frame.payload.byteLength - 2)));
+      const nameEnd = frame.payload.indexOf(0, 2);
+      this.roomsHeard.add(UTF8.decode(frame.payload.subarray(2, nameEnd === -1 ? frame.payload.byteLength - 2 : nameEnd)));
       if (this.received % 10 === 0) this.latencies.push(relayNow() - frame.captureTime);
     });
     void client.closed.then(() => {
@@ -131,10 +148,19 @@ export class ClusterPeer {
     });
   }
 
-  #send(): void {
+  /**
+   * Sends one frame now, if connected (false while rejoining): for a caller that paces the
+   * frames of many peers itself (`fps: 0`), as bench:cluster does with one timer.
+   */
+  sendFrame(): boolean {
+    return this.#send();
+  }
+
+  #send(): boolean {
     const client = this.#client;
-    if (client === undefined || client.socket.readyState !== client.socket.OPEN) return;
+    if (client === undefined || client.socket.readyState !== client.socket.OPEN) return false;
     client.sendFrame(encodeFrame({ codec: Codec.jpeg, width: 2, height: 2, payload: this.#payload, seq: ++this.#seq, captureTime: relayNow() }));
+    return true;
   }
 }
 
