@@ -11,6 +11,11 @@
  *   `Connection` passed on (the usual `map $http_upgrade $connection_upgrade`), no response
  *   buffering, request bodies up to 16 MiB.
  *
+ * And a third config for a cluster of relay nodes (`nginxClusterSiteConfig`, the shape
+ * docs/deployment.md › Several nodes shows): one `location /nK/` per node (its
+ * `--public-url` prefix, stripped) and `location /` to a sticky (`ip_hash`) upstream of all
+ * nodes, the entry point; `startNginxCluster` runs it.
+ *
  * `startNginx` writes a whole `nginx.conf` (`nginxConfig`: the site config inside a small
  * main/events/http frame, every log, pid and temp path inside a fresh prefix directory,
  * one worker, listening on a free 127.0.0.1 port) and runs
@@ -150,9 +155,21 @@ export interface NginxConfigOptions extends Omit<NginxSiteOptions, 'listen'> {
  */
 export function nginxConfig(options: NginxConfigOptions): string {
   const { dir, port } = options;
+  checkPort(port);
+  checkDir(dir);
+  return mainConfig(dir, nginxSiteConfig({ ...options, listen: `127.0.0.1:${port}` }));
+}
+
+function checkPort(port: number): void {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw NginxError.badOption('port', port);
+}
+
+function checkDir(dir: string): void {
   if (!/^[^\s;{}'"]+$/.test(dir)) throw NginxError.badOption('dir', dir);
-  const site = nginxSiteConfig({ ...options, listen: `127.0.0.1:${port}` });
+}
+
+/** `site` inside the main/events/http frame of a test run (see `nginxConfig`). */
+function mainConfig(dir: string, site: string): string {
   const indented = site
     .split('\n')
     .map((line) => (line === '' ? '' : `    ${line}`))
@@ -179,6 +196,115 @@ export function nginxConfig(options: NginxConfigOptions): string {
   ].join('\n');
 }
 
+/** A relay node behind the cluster config (`nginxClusterSiteConfig`). */
+export interface NginxClusterNode {
+  /** Its path prefix, without slashes: `n1` → `location /n1/` (the node's `--public-url` is `…/n1`). Required. */
+  prefix: string;
+  /** Where it listens: `host:port` or an `http://host:port` URL. Required. */
+  upstream: string;
+}
+
+/** Options of `nginxClusterSiteConfig`. */
+export interface NginxClusterSiteOptions {
+  /** The nodes, each reached under its prefix and all of them behind the entry `location /`. Required, at least one. */
+  nodes: readonly NginxClusterNode[];
+  /** The `listen` argument. Default `80`. */
+  listen?: string;
+  /** `server_name`. Default: none (the directive is left out). */
+  serverName?: string;
+  /** Name of the entry point's `upstream` block. Default `framewire_entry`. */
+  upstreamName?: string;
+}
+
+/**
+ * The site config of a cluster behind one nginx (docs/deployment.md › Several nodes): the
+ * upgrade `map`, an `upstream` of every node with `ip_hash`, and one `server` whose
+ * `location /nK/` proxies to node K with the prefix stripped (`/n2/ws` → node 2's `/ws`) and
+ * whose `location /` is the entry point. Every location passes the WebSocket upgrade on,
+ * streams (`proxy_buffering off`, reads up to an hour: the HTTP fallback's `/fw/stream`) and
+ * takes frame-sized bodies.
+ *
+ * NOTE: the entry point must be sticky. The HTTP channel's `POST /fw/session` makes a session
+ * on the node that answers it, and the session's later requests (`/fw/stream`, `/fw/send`, …)
+ * carry only its token: through a round-robin upstream they would reach nodes that do not
+ * know it. `ip_hash` keeps one client address on one node. (On loopback every client is
+ * 127.0.0.1, so all entry traffic goes to one node — which is fine: that node places rooms on
+ * the least-loaded node and redirects the joins it does not keep.) Redirected connections go
+ * to `/nK/` and are pinned by the path.
+ */
+export function nginxClusterSiteConfig(options: NginxClusterSiteOptions): string {
+  const { nodes } = options;
+  if (nodes.length === 0) throw NginxError.badOption('nodes', '(none)');
+  const name = options.upstreamName ?? 'framewire_entry';
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw NginxError.badOption('upstreamName', name);
+  const hosts = nodes.map((node) => {
+    if (!/^[A-Za-z0-9_.-]+$/.test(node.prefix)) throw NginxError.badOption('prefix', node.prefix);
+    const host = upstreamOf(node.upstream);
+    if (!/^[A-Za-z0-9.[\]:-]+:\d{1,5}$/.test(host)) throw NginxError.badOption('upstream', node.upstream);
+    return host;
+  });
+  if (new Set(nodes.map((n) => n.prefix)).size !== nodes.length) throw NginxError.badOption('prefix', 'the same twice');
+  const listen = options.listen ?? '80';
+  const serverName = options.serverName === undefined ? [] : [`    server_name ${options.serverName};`];
+  return [
+    '# WebSocket upgrade: pass the client\'s Upgrade on, and "Connection: upgrade" only with it.',
+    'map $http_upgrade $connection_upgrade {',
+    '    default upgrade;',
+    "    ''      close;",
+    '}',
+    '',
+    '# The entry point: any node finds the room\'s node and redirects the join there.',
+    '# Sticky by client address: an HTTP-channel session\'s requests after POST /fw/session',
+    '# carry only its token, so they must reach the node that made it.',
+    `upstream ${name} {`,
+    '    ip_hash;',
+    ...hosts.map((host) => `    server ${host};`),
+    '}',
+    '',
+    'server {',
+    `    listen ${listen};`,
+    ...serverName,
+    '',
+    '    # Every location: WebSocket upgrade, no response buffering and long reads (the HTTP',
+    '    # fallback streams frames on /fw/stream), one frame per POST.',
+    '    proxy_http_version 1.1;',
+    '    proxy_set_header Upgrade $http_upgrade;',
+    '    proxy_set_header Connection $connection_upgrade;',
+    '    proxy_set_header Host $host;',
+    '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '    proxy_buffering off;',
+    '    proxy_read_timeout 1h;',
+    '    proxy_send_timeout 1h;',
+    '    proxy_connect_timeout 2s;',
+    `    client_max_body_size ${WEBSOCKET_PROFILE_MAX_BODY};`,
+    '',
+    '    # Each node under its --public-url prefix, stripped: /n2/ws → node n2\'s /ws.',
+    ...nodes.flatMap((node, i) => [`    location /${node.prefix}/ {`, `        proxy_pass http://${hosts[i]!}/;`, '    }']),
+    '',
+    '    location / {',
+    `        proxy_pass http://${name};`,
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Options of `nginxClusterConfig`. */
+export interface NginxClusterConfigOptions extends Omit<NginxClusterSiteOptions, 'listen'> {
+  /** The prefix directory: logs and temp files go there. Required. */
+  dir: string;
+  /** Port on 127.0.0.1 to listen on. Required. */
+  port: number;
+}
+
+/** The whole `nginx.conf` of a test run (as `nginxConfig`) with the cluster site config of `nginxClusterSiteConfig`. */
+export function nginxClusterConfig(options: NginxClusterConfigOptions): string {
+  const { dir, port } = options;
+  checkPort(port);
+  checkDir(dir);
+  return mainConfig(dir, nginxClusterSiteConfig({ ...options, listen: `127.0.0.1:${port}` }));
+}
+
 /** Options of `startNginx`. */
 export interface StartNginxOptions {
   /** Which config. Required. */
@@ -189,9 +315,8 @@ export interface StartNginxOptions {
   log?: (line: string) => void;
 }
 
-/** A running nginx; `close()` stops it and removes its directory, safe to call twice. */
-export interface RunningNginx {
-  readonly profile: NginxProfile;
+/** A running nginx of any config; `close()` stops it and removes its directory, safe to call twice. */
+export interface NginxProcess {
   /** `http://127.0.0.1:PORT` (no trailing slash). */
   readonly url: string;
   readonly port: number;
@@ -207,18 +332,57 @@ export interface RunningNginx {
   close(): Promise<void>;
 }
 
+/** A running nginx in front of one relay (`startNginx`). */
+export interface RunningNginx extends NginxProcess {
+  readonly profile: NginxProfile;
+}
+
 /** Starts nginx in front of `upstream` and waits until it accepts connections. Throws `NginxError`. */
 export async function startNginx(options: StartNginxOptions): Promise<RunningNginx> {
-  const binary = findNginx();
   const upstream = upstreamOf(options.upstream);
+  const running = await startRetrying((dir, port) => nginxConfig({ dir, port, profile: options.profile, upstream }), undefined, options.log);
+  return { ...running, profile: options.profile };
+}
+
+/** Options of `startNginxCluster`. */
+export interface StartNginxClusterOptions {
+  /** The relay nodes (see `nginxClusterSiteConfig`). Required. */
+  nodes: readonly NginxClusterNode[];
+  /**
+   * Port on 127.0.0.1 to listen on — one the nodes' `--public-url` already names (pick it
+   * with `freePort()` before starting them). Default: a free one.
+   */
+  port?: number;
+  /** Lines nginx prints to stderr. Default: dropped (the error log keeps them). */
+  log?: (line: string) => void;
+}
+
+/** A running nginx in front of a cluster (`startNginxCluster`). */
+export interface RunningNginxCluster extends NginxProcess {
+  readonly nodes: readonly NginxClusterNode[];
+  /** The base URL of the node under `prefix` through this nginx: `http://127.0.0.1:PORT/n1`. */
+  nodeUrl(prefix: string): string;
+}
+
+/** Starts nginx in front of a cluster (`nginxClusterSiteConfig`) and waits until it accepts connections. Throws `NginxError`. */
+export async function startNginxCluster(options: StartNginxClusterOptions): Promise<RunningNginxCluster> {
+  const nodes = options.nodes.map((node) => ({ ...node }));
+  if (options.port !== undefined) checkPort(options.port);
+  const running = await startRetrying((dir, port) => nginxClusterConfig({ dir, port, nodes }), options.port, options.log);
+  return { ...running, nodes, nodeUrl: (prefix) => `${running.url}/${prefix}` };
+}
+
+/** `startOnce`, again while the free port it picked was taken in between (not for a port given: that would not change). */
+async function startRetrying(makeConfig: (dir: string, port: number) => string, port: number | undefined, log: ((line: string) => void) | undefined): Promise<NginxProcess> {
+  const binary = findNginx();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(binary, upstream, options);
+      return await startOnce(binary, makeConfig, port ?? (await freePort()), log);
     } catch (error) {
       // NOTE: the free port is found by binding port 0 and closing; another process may take
       // it before nginx binds. That (and only that) is worth another try.
       const inUse = error instanceof NginxError && /Address already in use/.test(error.message);
-      if (!inUse || attempt >= START_ATTEMPTS) throw error;
+      if (!inUse || port !== undefined || attempt >= START_ATTEMPTS) throw error;
     }
   }
 }
@@ -233,18 +397,23 @@ function upstreamOf(value: string): string {
   return value;
 }
 
-async function startOnce(binary: string, upstream: string, options: StartNginxOptions): Promise<RunningNginx> {
+async function startOnce(binary: string, makeConfig: (dir: string, port: number) => string, port: number, log: ((line: string) => void) | undefined): Promise<NginxProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'framewire-nginx-'));
   // NOTE: run as root, nginx's workers drop to `nobody`: they must reach the temp paths.
   await chmod(dir, 0o755);
   await mkdir(join(dir, 'tmp'), { mode: 0o777 });
   await chmod(join(dir, 'tmp'), 0o777);
-  const port = await freePort();
-  const config = nginxConfig({ dir, port, profile: options.profile, upstream });
+  let config: string;
+  try {
+    config = makeConfig(dir, port);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   await writeFile(join(dir, 'nginx.conf'), config);
   const args = ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', `daemon off; pid ${dir}/nginx.pid;`];
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const stderr = tailStderr(child, options.log);
+  const stderr = tailStderr(child, log);
   let exited = false;
   let exitDetail = '';
   const exit = new Promise<void>((done) =>
@@ -286,7 +455,6 @@ async function startOnce(binary: string, upstream: string, options: StartNginxOp
     throw error;
   }
   return {
-    profile: options.profile,
     url: `http://127.0.0.1:${port}`,
     port,
     dir,
