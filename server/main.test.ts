@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useTempDir } from '../bench/test-support/temp-dir.ts';
 import { loadOrCreateSelfSignedCert } from './http/self-signed-cert.ts';
+import { RedisServer } from '../web-node/redis-server.ts';
+import { freePort } from '../web-node/free-port.ts';
 import { connectClient } from './test-client.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -150,4 +152,26 @@ describe('relay CLI (server/main.ts)', () => {
       expect(run.output()).toContain(`framewire: failed to start: cannot read TLS file [path:${join(dir, 'missing.pem')}]`);
     });
   });
+
+  describe('cluster node (--redis)', () => {
+    it('fails to start with status 1 and says so when Redis cannot be reached', async () => {
+      const port = await freePort(); // nothing listens there
+      const run = cli(['--port', '0', '--log-level', 'silent', '--redis', `redis://127.0.0.1:${port}`]);
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain(`framewire: failed to start: cannot join the cluster: redis not reachable within 5000 ms [redis:redis://127.0.0.1:${port}]`);
+    });
+
+    it('joins the cluster and says which node it is', async () => {
+      const redis = await RedisServer.start();
+      try {
+        const run = cli(['--port', '0', '--log-level', 'silent', '--redis', redis.url, '--node-id', 'cli-node', '--public-url', 'http://127.0.0.1:9/nodeA']);
+        await waitForOutput(run.output, /cluster node cli-node: joins for rooms on other nodes are redirected; this node is reached at http:\/\/127\.0\.0\.1:9\/nodeA \(1 node live\)/);
+        run.child.kill('SIGTERM');
+        expect(await run.exited).toBe(0);
+      } finally {
+        await redis.close();
+      }
+    });
+  });
 });
+

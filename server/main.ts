@@ -66,6 +66,13 @@ async function main(): Promise<void> {
   process.stdout.write(`framewire relay listening — open ${urls[0]} in a browser\n`);
   for (const url of urls.slice(1)) process.stdout.write(`  also reachable at ${url}\n`);
   for (const line of tlsSummary(tls)) process.stdout.write(`  ${line}\n`);
+  const cluster = relay.cluster;
+  if (cluster !== undefined) {
+    process.stdout.write(`  cluster node ${cluster.nodeId}: joins for rooms on other nodes are redirected; this node is reached at ${cluster.url} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'} live)\n`);
+    if (config.relay.cluster?.publicUrl === undefined && !['127.0.0.1', 'localhost', '::1'].includes(config.relay.host)) {
+      logger.warn('no --public-url: other nodes redirect clients to this node at its own address, which may not be reachable through your load balancer', { url: cluster.url });
+    }
+  }
   process.stdout.write(`  health: ${relay.url}/healthz   metrics: ${relay.url}/metrics   stop: Ctrl-C\n`);
 }
 
