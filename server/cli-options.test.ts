@@ -211,7 +211,7 @@ describe('parseCli', () => {
       .split('\n')
       .filter((line) => line.startsWith('  --') && line.includes('[repeatable] '))
       .map((line) => line.trim().split(' ')[0]);
-    expect(marked).toEqual(['--origins', '--trusted-proxy', '--ice-servers', '--stun', '--turn', '--turn-user', '--turn-pass']);
+    expect(marked).toEqual(['--origins', '--trusted-proxy', '--limit-exempt', '--ice-servers', '--stun', '--turn', '--turn-user', '--turn-pass']);
     expect(helpText()).toContain('The i-th --turn takes the i-th --turn-user and --turn-pass');
   });
 });
@@ -310,5 +310,14 @@ describe('cluster options', () => {
   it('are in --help', () => {
     expect(helpText()).toMatch(/--redis URL\s+FRAMEWIRE_REDIS\s+default \(none: one relay\)/);
     expect(helpText()).toMatch(/--public-url URL\s+FRAMEWIRE_PUBLIC_URL/);
+  });
+});
+
+describe('--limit-exempt', () => {
+  it('replaces the loopback default with the addresses given, as flags or a list in FRAMEWIRE_LIMIT_EXEMPT', () => {
+    expect(parseCli(['--limit-exempt', '10.0.0.0/8', '--limit-exempt', '127.0.0.1'], {}).relay.limitExempt).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(parseCli([], { FRAMEWIRE_LIMIT_EXEMPT: '192.168.1.0/24 ::1' }).relay.limitExempt).toEqual(['192.168.1.0/24', '::1']);
+    expect(parseCli([], {}).relay.limitExempt).toBeUndefined();
+    expect(() => parseCli(['--limit-exempt', 'not-an-address'], {})).toThrowError(/^--limit-exempt/);
   });
 });

@@ -186,6 +186,12 @@ const SPECS: Spec[] = [
     apply: (c, v, from) => (c.relay.trustedProxies = [...(c.relay.trustedProxies ?? []), addressChecked(v, from)]),
   },
   {
+    flag: 'limit-exempt', env: 'FRAMEWIRE_LIMIT_EXEMPT', arg: 'ADDR', default: '127.0.0.0/8, ::1',
+    help: 'a client address (or CIDR) the per-address limits do not apply to; replaces the default (loopback) — give it again to keep loopback',
+    repeat: 'list',
+    apply: (c, v, from) => (c.relay.limitExempt = [...(c.relay.limitExempt ?? []), addressChecked(v, from)]),
+  },
+  {
     flag: 'admissions-per-second', env: 'FRAMEWIRE_ADMISSIONS_PER_SECOND', arg: 'N', default: String(DEFAULT_ADMISSIONS_PER_SECOND),
     help: 'new connections admitted per second, relay-wide (more wait, then server-busy)',
     apply: (c, v, from) => (c.relay.admissionsPerSecond = num(v, from)),
