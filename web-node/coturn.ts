@@ -14,9 +14,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findBinary } from './find-binary.ts';
 import { freePort } from './free-port.ts';
 
 /** Default long-term credentials. */
@@ -70,17 +71,7 @@ export interface TurnIceServer {
 
 /** Path of coturn's `turnserver` on PATH (or /usr/bin, /usr/sbin, /usr/local/bin), or throws saying how to install it. */
 export function findTurnserver(): string {
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/bin', '/usr/sbin', '/usr/local/bin'].filter((d) => d !== '');
-  for (const dir of dirs) {
-    const path = join(dir, 'turnserver');
-    try {
-      accessSync(path, constants.X_OK);
-      return path;
-    } catch {
-      // not here
-    }
-  }
-  throw new Error(`coturn's turnserver not found [looked in: ${[...new Set(dirs)].join(', ')}]. Install it with \`${COTURN_INSTALL_HINT}\` (Debian/Ubuntu); a real TURN server is needed, nothing skips.`);
+  return findBinary('turnserver', (dirs) => `coturn's turnserver not found [looked in: ${dirs}]. Install it with \`${COTURN_INSTALL_HINT}\` (Debian/Ubuntu); a real TURN server is needed, nothing skips.`);
 }
 
 /** True if every UDP port in `[min, max]` can be bound on 127.0.0.1 now. */

@@ -6,10 +6,11 @@
  * install it; tests that need it fail, they do not skip.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findBinary } from './find-binary.ts';
 import { freePort } from './free-port.ts';
 
 export const REDIS_INSTALL_HINT = 'apt-get install -y redis-server';
@@ -18,17 +19,7 @@ export const REDIS_START_TIMEOUT_MS = 10_000;
 
 /** Path of `redis-server` on PATH (or /usr/bin, /usr/sbin, /usr/local/bin), or throws saying how to install it. */
 export function findRedisServer(): string {
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/bin', '/usr/sbin', '/usr/local/bin'].filter((d) => d !== '');
-  for (const dir of dirs) {
-    const path = join(dir, 'redis-server');
-    try {
-      accessSync(path, constants.X_OK);
-      return path;
-    } catch {
-      // not here
-    }
-  }
-  throw new Error(`redis-server not found [looked in: ${dirs.join(', ')}]: install it with \`${REDIS_INSTALL_HINT}\` (Debian/Ubuntu)`);
+  return findBinary('redis-server', (dirs) => `redis-server not found [looked in: ${dirs}]: install it with \`${REDIS_INSTALL_HINT}\` (Debian/Ubuntu); a real Redis is needed, nothing skips.`);
 }
 
 export class RedisServer {
