@@ -24,6 +24,8 @@ export interface ClusterPeerOptions {
    * Default: just the room's name between the JPEG markers (a few bytes).
    */
   payloadBytes?: number;
+  /** Called for every frame received: its capture time and the receive time (`relayNow()`, ms). Default none. */
+  onFrame?: (captureTime: number, receivedAt: number) => void;
 }
 
 /** One welcome of the peer. */
@@ -139,6 +141,7 @@ export class ClusterPeer {
       const nameEnd = frame.payload.indexOf(0, 2);
       this.roomsHeard.add(UTF8.decode(frame.payload.subarray(2, nameEnd === -1 ? frame.payload.byteLength - 2 : nameEnd)));
       if (this.received % 10 === 0) this.latencies.push(relayNow() - frame.captureTime);
+      this.#options.onFrame?.(frame.captureTime, relayNow());
     });
     void client.closed.then(() => {
       if (this.#client !== client) return;
@@ -151,15 +154,16 @@ export class ClusterPeer {
   /**
    * Sends one frame now, if connected (false while rejoining): for a caller that paces the
    * frames of many peers itself (`fps: 0`), as bench:cluster does with one timer.
+   * `captureTime` (relay clock, ms) is when the frame was due; default now.
    */
-  sendFrame(): boolean {
-    return this.#send();
+  sendFrame(captureTime?: number): boolean {
+    return this.#send(captureTime);
   }
 
-  #send(): boolean {
+  #send(captureTime = relayNow()): boolean {
     const client = this.#client;
     if (client === undefined || client.socket.readyState !== client.socket.OPEN) return false;
-    client.sendFrame(encodeFrame({ codec: Codec.jpeg, width: 2, height: 2, payload: this.#payload, seq: ++this.#seq, captureTime: relayNow() }));
+    client.sendFrame(encodeFrame({ codec: Codec.jpeg, width: 2, height: 2, payload: this.#payload, seq: ++this.#seq, captureTime }));
     return true;
   }
 }
