@@ -345,4 +345,47 @@ describe('cluster', () => {
       console.info(`[cluster c] HTTP fallback: entry node ${c.entry}, room on ${holder}; first paint ${firstPaintMs.join(' / ')} ms after opening (median ${median(firstPaintMs)} ms)`);
     });
   });
+  describe('nodes on their own hosts (no proxy): another origin than the page', () => {
+    const rig = useCallRig({ relay: false });
+    let redis: RedisServer | undefined;
+    let nodes: ClusterNodes | undefined;
+    const anchors: ClusterClient[] = [];
+
+    afterEach(async () => {
+      await rig.pages.closeAll();
+      await Promise.all(anchors.splice(0).map((anchor) => anchor.close()));
+      await nodes?.close();
+      nodes = undefined;
+      await redis?.close();
+      redis = undefined;
+    });
+
+    it('(d) the HTTP fallback follows a redirect to a node of another origin (CORS) and the call paints', async () => {
+      redis = await RedisServer.start();
+      const cluster = new ClusterNodes({ redisUrl: redis.url });
+      nodes = cluster;
+      const [first, second] = await Promise.all([cluster.start('h1'), cluster.start('h2')]);
+      await new Promise((r) => setTimeout(r, 2500)); // a heartbeat: each node lists the other
+      // A room held on h2 (each node's public URL is its own http://127.0.0.1:PORT: another origin).
+      let room = '';
+      for (let attempt = 0; attempt < 12 && anchors.length === 0; attempt++) {
+        room = roomName('cluster-d');
+        const client = await joinCluster(second!.url, { room, name: 'anchor', keepFrames: false });
+        if (client.node === second!.url) anchors.push(client);
+        else await client.close();
+      }
+      expect(anchors, 'a room placed on h2').toHaveLength(1);
+      // Pages served by h1 join that room over HTTP only: h1 redirects them to h2's origin.
+      const pages = await Promise.all(['Alice', 'Bob'].map((name) => rig.pages.open(rig.chrome.browser, first!.url, { ...CALL, room, name, params: { transport: 'http' } })));
+      await Promise.all(pages.map((p) => waitForConnected(p.page, CONNECT_TIMEOUT_MS)));
+      await waitForPainted(pages[1]!.page, 'Alice', 10, CONNECT_TIMEOUT_MS);
+      await waitForPainted(pages[0]!.page, 'Bob', 10, CONNECT_TIMEOUT_MS);
+      for (const p of pages) {
+        const state = await pageState(p.page);
+        expect(state.node).toBe(second!.url);
+        expect(state.redirects).toBeGreaterThanOrEqual(1);
+        expect(await p.page.evaluate(() => window.framewire.stats().transport?.kind)).toBe('http-stream');
+      }
+    });
+  });
 });

@@ -448,6 +448,26 @@ describe('HTTP channel endpoint', () => {
       expect(relay.peers('o').map((p) => p.name)).toEqual(['Good', 'Tool']);
     });
 
+    it('CORS: a page of another origin may use the channel (preflight answered, its origin echoed); a refused origin gets no CORS headers', async () => {
+      const relay = await relayWith({ origins: ['https://page.example'] });
+      const preflight = await httpRequest(relay.url, 'OPTIONS', HTTP_SEND_PATH, { headers: { origin: 'https://page.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-framewire-token, x-framewire-seq, content-type' } });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers).toMatchObject({
+        'access-control-allow-origin': 'https://page.example',
+        'access-control-allow-methods': 'POST',
+        'access-control-allow-headers': `${TOKEN_HEADER}, x-framewire-seq, content-type`,
+        vary: 'Origin',
+      });
+      const session = await httpRequest(relay.url, 'POST', `${HTTP_SESSION_PATH}?room=cors&name=Page`, { headers: { origin: 'https://page.example' } });
+      expect(session.status).toBe(200);
+      expect(session.headers['access-control-allow-origin']).toBe('https://page.example');
+      const evil = await httpRequest(relay.url, 'OPTIONS', HTTP_SEND_PATH, { headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+      expect(evil.status).toBe(403);
+      expect(evil.headers['access-control-allow-origin']).toBeUndefined();
+      // Without an Origin (not a browser) OPTIONS is just a wrong method.
+      expect((await httpRequest(relay.url, 'OPTIONS', HTTP_SEND_PATH)).status).toBe(405);
+    });
+
     it('every error answer uses a code of HTTP_ERROR_CODES', () => {
       expect([...HTTP_ERROR_CODES].sort()).toEqual(['bad-content-type', 'bad-origin', 'bad-record', 'method-not-allowed', 'rate-limited', 'request-timeout', 'server-busy', 'shutting-down', 'too-large', 'too-many-connections', 'unknown-session']);
     });

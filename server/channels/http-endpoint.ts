@@ -158,15 +158,23 @@ export class HttpEndpoint {
 
   #handle(req: IncomingMessage, res: ServerResponse, path: string): void {
     const { route, method } = ROUTES[path]!;
-    if (req.method !== method) {
-      return this.#fail(req, res, route, 'method-not-allowed', `${path} takes ${method} [method:${req.method ?? '?'}]`, { allow: method });
-    }
     const origin = req.headers.origin;
     const origins = this.#options.origins;
     if (origins.length > 0 && origin !== undefined && !origins.includes(normalizeOrigin(origin))) {
       this.#options.onRefused('origin');
       this.#refusalLog.info('origin refused', { origin, path });
       return this.#fail(req, res, route, 'bad-origin', `origin not allowed [origin:${clip(origin)}]`);
+    }
+    if (origin !== undefined) {
+      // CORS: a page served from another origin may use the channel — a cluster redirects a
+      // page to a node on another host. Safe to open: sessions are authorised by their token
+      // header alone, never by cookies, so the answers carry no credentials.
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('vary', 'Origin');
+      if (req.method === 'OPTIONS') return this.#preflight(req, res, method);
+    }
+    if (req.method !== method) {
+      return this.#fail(req, res, route, 'method-not-allowed', `${path} takes ${method} [method:${req.method ?? '?'}]`, { allow: method });
     }
     if (route === 'session') return this.#open(req, res);
     const token = req.headers[TOKEN_HEADER];
@@ -379,6 +387,18 @@ export class HttpEndpoint {
     let bodies = this.#bodies.get(channel);
     if (bodies === undefined) this.#bodies.set(channel, (bodies = new Set()));
     return bodies;
+  }
+
+  /** A CORS preflight: the route's method and the channel's request headers, cached 10 minutes. */
+  #preflight(req: IncomingMessage, res: ServerResponse, method: string): void {
+    discardBody(req, this.#bodyLimit);
+    res.writeHead(204, {
+      ...NO_STORE,
+      'access-control-allow-methods': method,
+      'access-control-allow-headers': `${TOKEN_HEADER}, ${SEQ_HEADER}, content-type`,
+      'access-control-max-age': '600',
+    });
+    res.end();
   }
 
   #ended(token: string, channel: HttpChannel, why: HttpSessionEnd): void {
