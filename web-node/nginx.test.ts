@@ -3,7 +3,7 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { findNginx, nginxConfig, nginxSiteConfig, NginxError, startNginx, type RunningNginx } from './nginx.ts';
+import { findNginx, nginxClusterSiteConfig, nginxConfig, nginxSiteConfig, NginxError, startNginx, type RunningNginx } from './nginx.ts';
 
 /** What the upstream saw of one request. */
 interface Seen {
@@ -121,6 +121,25 @@ describe('nginx fixture', () => {
       expect(() => nginxSiteConfig({ profile: 'stock', upstream: 'host-without-port' })).toThrow(/bad nginx option \[upstream:host-without-port\]/);
       expect(() => nginxConfig({ profile: 'stock', upstream: '127.0.0.1:1', dir: '/tmp/a b', port: 1 })).toThrow(/\[dir:\/tmp\/a b\]/);
       expect(() => nginxConfig({ profile: 'stock', upstream: '127.0.0.1:1', dir: '/tmp/x', port: 0 })).toThrow(/\[port:0\]/);
+    });
+  });
+
+  describe('cluster config text', () => {
+    it('one location per node stripping its prefix, and a sticky entry upstream of them all', () => {
+      const text = nginxClusterSiteConfig({ nodes: [{ prefix: 'n1', upstream: '10.0.0.11:8080' }, { prefix: 'n2', upstream: 'http://10.0.0.12:8080' }], serverName: 'call.example.org' });
+      expect(text).toMatch(/upstream framewire_entry \{\s+ip_hash;\s+server 10\.0\.0\.11:8080;\s+server 10\.0\.0\.12:8080;/);
+      expect(text).toContain('location /n1/ {');
+      expect(text).toContain('proxy_pass http://10.0.0.11:8080/;'); // the trailing slash strips /n1/
+      expect(text).toContain('proxy_pass http://10.0.0.12:8080/;');
+      expect(text).toContain('proxy_pass http://framewire_entry;');
+      for (const line of ['proxy_set_header Upgrade $http_upgrade;', 'proxy_buffering off;', 'client_max_body_size 16m;']) expect(text).toContain(line);
+    });
+
+    it('rejects prefixes or upstreams that would break the config', () => {
+      expect(() => nginxClusterSiteConfig({ nodes: [] })).toThrow(NginxError);
+      expect(() => nginxClusterSiteConfig({ nodes: [{ prefix: 'n 1', upstream: '127.0.0.1:1' }] })).toThrow(/\[prefix:n 1\]/);
+      expect(() => nginxClusterSiteConfig({ nodes: [{ prefix: 'n1', upstream: '127.0.0.1:1' }, { prefix: 'n1', upstream: '127.0.0.1:2' }] })).toThrow(NginxError);
+      expect(() => nginxClusterSiteConfig({ nodes: [{ prefix: 'n1', upstream: 'x; evil' }] })).toThrow(NginxError);
     });
   });
 
