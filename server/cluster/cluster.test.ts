@@ -82,6 +82,24 @@ describe('cluster: N relay nodes through one Redis', () => {
     }
   });
 
+  it('a resume through another node is redirected to the room’s node, which resumes the same peer', async () => {
+    await startNodes(2, 'resume:');
+    const first = await join(nodes[0]!, 'resuming', 'r1');
+    const resumable = await joinCluster(first.node, { room: 'resuming', name: 'r2', query: { resumable: '1' } });
+    const token = String(resumable.control.find((m) => m.type === 'welcome')!['resume']);
+    const peerId = resumable.peerId;
+    resumable.socket.terminate(); // a cut connection: the node holds the peer for a resume
+    await resumable.closed;
+    const other = nodes.find((n) => n.url !== first.node)!;
+    const back = await joinCluster(other.url, { room: 'resuming', name: 'r2', query: { resumable: '1', resume: token } });
+    clients.push(back);
+    expect(back.redirects).toBe(1);
+    expect(back.node).toBe(first.node);
+    const welcome = back.control.find((m) => m.type === 'welcome')!;
+    expect(welcome).toMatchObject({ resumed: true, peerId });
+    expect(first.control.some((m) => m.type === 'peer-left')).toBe(false); // the room saw nothing
+  });
+
   it('spreads new rooms over the nodes, and peer ids are unique across the cluster', async () => {
     await startNodes(3, 'spread:');
     const joined: ClusterClient[] = [];
