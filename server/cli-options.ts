@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { IceServerError, parseIceServers, type IceServer } from '../protocol/index.ts';
 import type { TlsOptions } from './http/tls-setup.ts';
 import type { MediaOptions } from './media/index.ts';
-import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
+import { isLogLevel, LOG_LEVELS, withoutCredentials, type LogLevel } from './logger.ts';
 import {
   DEFAULT_CONTROL_BURST,
   DEFAULT_CONTROL_RATE_PER_SECOND,
@@ -209,7 +209,7 @@ const SPECS: Spec[] = [
   {
     flag: 'redis', env: 'FRAMEWIRE_REDIS', arg: 'URL', default: '(none: one relay)', help: 'join a cluster of relay nodes coordinated through this Redis, e.g. redis://10.0.0.5:6379',
     apply: (c, v, from) => {
-      if (!/^rediss?:\/\/\S+$/.test(v)) throw new CliError(`${from} must be a redis:// or rediss:// URL [got:${v}]`);
+      if (!/^rediss?:\/\/\S+$/.test(v)) throw new CliError(`${from} must be a redis:// or rediss:// URL [got:${withoutCredentials(v)}]`);
       c.relay.cluster = { ...c.relay.cluster, redisUrl: v };
     },
   },

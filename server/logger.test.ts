@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, MAX_CAUSE_DEPTH, type LogFields, type LogLevel } from './logger.ts';
+import { createLogger, MAX_CAUSE_DEPTH, withoutCredentials, type LogFields, type LogLevel } from './logger.ts';
 
 /** A logger writing into an array, and the lines parsed back. */
 function capture(level: LogLevel = 'debug'): { lines: string[]; parsed: () => LogFields[]; logger: ReturnType<typeof createLogger> } {
@@ -91,5 +91,14 @@ describe('createLogger', () => {
     const [odd, big] = parsed();
     expect(odd).toMatchObject({ msg: 'odd fields', logError: expect.stringMatching(/^fields not serializable: TypeError/) });
     expect(big).toMatchObject({ msg: 'bigint', big: '18446744073709551616' });
+  });
+});
+
+describe('withoutCredentials', () => {
+  it('hides user and password of a URL, and leaves others alone', () => {
+    expect(withoutCredentials('redis://:s3cret@10.0.0.5:6379')).toBe('redis://***@10.0.0.5:6379');
+    expect(withoutCredentials('rediss://user:pw@redis.example:6380/0')).toBe('rediss://***@redis.example:6380/0');
+    expect(withoutCredentials('redis://10.0.0.5:6379')).toBe('redis://10.0.0.5:6379');
+    expect(withoutCredentials('https://a.example/p@th')).toBe('https://a.example/p@th');
   });
 });

@@ -91,3 +91,9 @@ function errorFields(error: Error, depth: number, written: WeakSet<Error>): LogF
   if (error instanceof AggregateError && Array.isArray(error.errors)) fields['errors'] = error.errors.map(below);
   return fields;
 }
+
+/** A URL as it may be logged or shown: `redis://user:secret@host` → `redis://***@host` (secrets are never logged). */
+export function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
+}
+

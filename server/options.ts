@@ -15,7 +15,7 @@ import { DEFAULT_ADMISSION_BURST, DEFAULT_ADMISSION_WAIT_MS, DEFAULT_ADMISSIONS_
 import { randomBytes } from 'node:crypto';
 import { totalmem } from 'node:os';
 import { DEFAULT_CLUSTER_HEARTBEAT_MS, DEFAULT_KEY_PREFIX, DEFAULT_NODE_TTL_MS, DEFAULT_ROOM_CLAIM_TTL_MS, type ClusterOptions, type ResolvedClusterOptions } from './cluster/cluster-node.ts';
-import { isLogLevel, type Logger, type LogLevel } from './logger.ts';
+import { isLogLevel, withoutCredentials, type Logger, type LogLevel } from './logger.ts';
 
 export type { IceServer } from '../protocol/index.ts';
 
@@ -254,7 +254,7 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
 /** The cluster options, checked: a redis: URL, an http(s) public URL, timings that make sense together. */
 function clusterOption(c: ClusterOptions, int: (name: string, value: number | undefined, fallback: number, min: number, max?: number) => number): ResolvedClusterOptions {
   if (typeof c !== 'object' || c === null) throw new TypeError('relay option cluster must be an object');
-  if (typeof c.redisUrl !== 'string' || !/^rediss?:\/\/[^\s]+$/.test(c.redisUrl)) throw new TypeError(`relay option cluster.redisUrl must be a redis:// or rediss:// URL [redisUrl:${String(c.redisUrl)}]`);
+  if (typeof c.redisUrl !== 'string' || !/^rediss?:\/\/[^\s]+$/.test(c.redisUrl)) throw new TypeError(`relay option cluster.redisUrl must be a redis:// or rediss:// URL [redisUrl:${withoutCredentials(String(c.redisUrl))}]`);
   let publicUrl: string | undefined;
   if (c.publicUrl !== undefined) {
     let url: URL;

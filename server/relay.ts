@@ -19,7 +19,7 @@ import { AddressSet } from './http/client-address.ts';
 import { ConnectionGate } from './http/connection-gate.ts';
 import { HttpRoutes, type RouteHandler } from './http/routes.ts';
 import { createPlainServer, schemeOf, type RelayServer } from './http/server-factory.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, withoutCredentials, type Logger } from './logger.ts';
 import { DEFAULT_RELAY_LOG_LEVEL, resolveOptions, type RelayOptions, type ResolvedOptions } from './options.ts';
 import { RelayCore, type FrameEvent, type RelayEvents } from './relay-core.ts';
 import { RelayMetrics, type RelayStats } from './relay-metrics.ts';
@@ -184,7 +184,7 @@ export class Relay {
         relay.#cluster = await ClusterNode.start(cluster, cluster.publicUrl ?? relay.url, relay.#localState(), relay.#log);
       } catch (error) {
         await relay.close();
-        throw new Error(`cannot join the cluster: ${error instanceof Error ? error.message : String(error)} [redis:${cluster.redisUrl}]`, { cause: error });
+        throw new Error(`cannot join the cluster: ${error instanceof Error ? error.message : String(error)} [redis:${withoutCredentials(cluster.redisUrl)}]`, { cause: error });
       }
       const node = relay.#cluster;
       relay.#events.on('peer-left', ({ peer }) => {
