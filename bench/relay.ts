@@ -342,6 +342,10 @@ async function runOnce(rig: Rig, kind: RelayKind, spec: CaseSpec, timing: RelayB
   await Promise.all(loads.map((l) => l.call({ type: 'teardown' })));
   await waitConnections(host, (n) => n === 0, 5_000);
   await sleep(SETTLE_MS);
+  // The relay's count of frames in, once every connection is gone: a frame still on its way
+  // to the relay when the drain loop stopped (nothing received for 500 ms on a loaded machine)
+  // has arrived by now.
+  const hostFinal = await host.call<HostSample>({ type: 'sample' });
 
   // Throughput over the measured window, each load generator on its own clock.
   let mbps = 0;
@@ -359,7 +363,7 @@ async function runOnce(rig: Rig, kind: RelayKind, spec: CaseSpec, timing: RelayB
   const framesReceived = sum(final, 'framesReceived');
   const bytesReceived = sum(final, 'bytesReceived');
   const skipped = sum(final, 'skipped');
-  const framesIn = hostEnd.stats.framesIn - before.stats.framesIn;
+  const framesIn = hostFinal.stats.framesIn - before.stats.framesIn;
 
   // The run's own checks.
   if (framesReceived === 0 || fps === 0) failures.push('nothing was forwarded');
