@@ -101,7 +101,7 @@ describe('relay CLI (server/main.ts)', () => {
       const run = cli(['--host', '0.0.0.0', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--static-dir', 'no-such-dir']);
       const [, url, port] = await waitForOutput(run.output, /open (https:\/\/localhost:(\d+)\/) in a browser/);
       const [, fingerprint] = await waitForOutput(run.output, /certificate SHA-256 fingerprint: ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})\n/);
-      expect(run.output()).toContain(`self-signed, generated in ${dataDir}: your browser will warn`);
+      await waitForOutput(run.output, new RegExp(`self-signed, generated in ${dataDir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: your browser will warn`));
       expect(existsSync(join(dataDir, 'cert.pem')) && existsSync(join(dataDir, 'key.pem'))).toBe(true);
       expect(await get(`https://127.0.0.1:${port}/healthz`)).toEqual({ status: 200, location: undefined, fingerprint });
       expect(await get(`${url!.replace('https:', 'http:')}healthz`)).toMatchObject({ status: 308, location: `https://localhost:${port}/healthz` });
@@ -121,7 +121,8 @@ describe('relay CLI (server/main.ts)', () => {
       await writeFile(keyFile, one.key);
       const run = cli(['--port', '0', '--log-level', 'info', '--static-dir', 'no-such-dir'], { FRAMEWIRE_TLS_CERT: certFile, FRAMEWIRE_TLS_KEY: keyFile });
       const [, port] = await waitForOutput(run.output, /open https:\/\/localhost:(\d+)\/ in a browser/);
-      expect(run.output()).toContain(`certificate SHA-256 fingerprint: ${one.fingerprint}`);
+      // The lines after the first come in later writes: wait for them, do not just look.
+      await waitForOutput(run.output, new RegExp(`certificate SHA-256 fingerprint: ${one.fingerprint}`));
       expect(run.output()).not.toContain('self-signed');
       expect((await get(`https://127.0.0.1:${port}/healthz`)).fingerprint).toBe(one.fingerprint);
 

@@ -87,8 +87,12 @@ export function checkCredentials(credentials: TlsCredentials, certWhere = 'cert'
 
 /** Reads and checks a PEM certificate file and its key file. Throws `TlsError`. */
 export async function readTlsFiles(certFile: string, keyFile: string): Promise<CheckedCredentials> {
-  const [cert, key] = await Promise.all([readText(certFile), readText(keyFile)]);
-  return checkCredentials({ cert, key }, certFile, keyFile);
+  // Both read at once, but a failure is reported in order (the certificate's first): whichever
+  // read failed first must not decide which file the message names.
+  const [cert, key] = await Promise.allSettled([readText(certFile), readText(keyFile)]);
+  if (cert.status === 'rejected') throw cert.reason;
+  if (key.status === 'rejected') throw key.reason;
+  return checkCredentials({ cert: cert.value, key: key.value }, certFile, keyFile);
 }
 
 /**
