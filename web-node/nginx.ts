@@ -154,10 +154,14 @@ export interface NginxConfigOptions extends Omit<NginxSiteOptions, 'listen'> {
  * config of `nginxSiteConfig` listening on `127.0.0.1:port`. (`pid` and `daemon` come from `-g`.)
  */
 export function nginxConfig(options: NginxConfigOptions): string {
-  const { dir, port } = options;
+  return testRunConfig(options, (listen) => nginxSiteConfig({ ...options, listen }));
+}
+
+/** The checked `dir` and `port` of a test run, and the site (given its `listen`) inside the main config. */
+function testRunConfig({ dir, port }: { dir: string; port: number }, site: (listen: string) => string): string {
   checkPort(port);
   checkDir(dir);
-  return mainConfig(dir, nginxSiteConfig({ ...options, listen: `127.0.0.1:${port}` }));
+  return mainConfig(dir, site(`127.0.0.1:${port}`));
 }
 
 function checkPort(port: number): void {
@@ -299,10 +303,7 @@ export interface NginxClusterConfigOptions extends Omit<NginxClusterSiteOptions,
 
 /** The whole `nginx.conf` of a test run (as `nginxConfig`) with the cluster site config of `nginxClusterSiteConfig`. */
 export function nginxClusterConfig(options: NginxClusterConfigOptions): string {
-  const { dir, port } = options;
-  checkPort(port);
-  checkDir(dir);
-  return mainConfig(dir, nginxClusterSiteConfig({ ...options, listen: `127.0.0.1:${port}` }));
+  return testRunConfig(options, (listen) => nginxClusterSiteConfig({ ...options, listen }));
 }
 
 /** Options of `startNginx`. */
